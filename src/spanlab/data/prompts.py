@@ -1,0 +1,78 @@
+"""Which labels each training example is prompted with.
+
+GLiNER builds a prompt per example from its gold labels plus negative labels: labels
+that do not occur in the example, so the model learns to score them low. The choice of
+negatives decides what a model can learn.
+
+- count="ratio" is GLiNER's rule, reproduced exactly: the labels of the whole batch are
+  shuffled once, and each example takes the first r × (its mentions) of them, r ~ U{0..max_ratio},
+  merged with its own labels (so a drawn label may be a positive, and count once).
+  With r = 0 half of the time, a single-type example is often prompted with its gold label
+  alone, in the first slot — a small encoder learns "first slot = entity"
+  (../shared/ANCHOR-RESULTS.md).
+- count="fill" draws the number of negatives uniformly in [min_count, max_types − positives],
+  so almost every prompt mixes positives and negatives at random positions; with
+  source="vocabulary", half of them come from the whole label vocabulary of the training
+  data (easy, diverse negatives) and half from the batch (in-domain ones).
+A record's explicit negatives (`negative` field) are always added when `explicit` is on.
+An example left with no label at all is prompted with one empty label, as GLiNER does,
+so its spans still learn to score low.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from spanlab.config import NegativesConfig
+from spanlab.data.schema import Example
+
+
+class LabelSampler:
+    """Draws the prompt labels of every example in a batch."""
+
+    def __init__(
+        self,
+        cfg: NegativesConfig,
+        max_types: int,
+        vocabulary: Sequence[str] = (),
+        rng: random.Random | None = None,
+    ):
+        if cfg.source == "vocabulary" and not vocabulary:
+            raise ValueError("negatives.source='vocabulary' needs the label vocabulary of the training data")
+        self.cfg = cfg
+        self.max_types = max_types
+        self.vocabulary = list(vocabulary)
+        self.rng = rng or random  # the module RNG is seeded and checkpointed by the Trainer
+
+    def __call__(self, batch: Sequence[Example]) -> list[list[str]]:
+        batch_labels = list(dict.fromkeys(label for ex in batch for label in ex.positive_labels))
+        self.rng.shuffle(batch_labels)
+        return [self._prompt(ex, batch_labels) for ex in batch]
+
+    def _prompt(self, ex: Example, batch_labels: list[str]) -> list[str]:
+        positives = ex.positive_labels
+        explicit = list(ex.negatives) if self.cfg.explicit else []
+        if self.cfg.count == "ratio":
+            drawn = batch_labels[: len(ex.spans) * self.rng.randint(0, self.cfg.max_ratio)]
+        else:
+            drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives))
+        labels = list(dict.fromkeys(positives + explicit + drawn))
+        self.rng.shuffle(labels)
+        return labels[: self.max_types] or [""]
+
+    def _fill(self, taken: set[str], batch_labels: list[str], n_pos: int) -> list[str]:
+        room = max(self.max_types - n_pos, 0)
+        n = self.rng.randint(min(self.cfg.min_count, room), room)
+        drawn = [label for label in batch_labels if label not in taken]
+        if self.cfg.source == "vocabulary":
+            drawn = drawn[: (n + 1) // 2]
+            extra = self.rng.sample(self.vocabulary, min(len(self.vocabulary), n + len(taken) + len(drawn)))
+            seen = taken | set(drawn)
+            drawn += [label for label in extra if label not in seen]
+        return drawn[:n]
+
+
+def label_vocabulary(examples: Sequence[Example]) -> list[str]:
+    """Every distinct gold label, in first-seen order."""
+    return list(dict.fromkeys(s.label for ex in examples for s in ex.spans))

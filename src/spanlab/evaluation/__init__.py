@@ -1,0 +1,1 @@
+"""Model × suite → report: the zero-shot protocol, its diagnostics and its tables."""

@@ -1,0 +1,1 @@
+"""Span heads: GLiNER (labels as prompts) and GlobalPointer."""

@@ -1,0 +1,250 @@
+"""SpanModel = a Hugging Face encoder + the GLiNER span head.
+
+    model = SpanModel.from_pretrained("runs/x/model")
+    model.predict(["Ada Lovelace wrote the first program."], ["person", "award"])
+    → [[{"start": 0, "end": 12, "text": "Ada Lovelace", "label": "person", "score": 0.97}]]
+
+A saved model is a folder: `config.json` (spanlab's), `model.safetensors`, the tokenizer
+files and `encoder/config.json` (the encoder's architecture). Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from spanlab.config import ModelConfig
+from spanlab.data.collate import SpanCollator
+from spanlab.data.schema import Example
+from spanlab.data.words import split_words
+from spanlab.decoding.spans import decode_batch
+from spanlab.encoder.load import ENT_TOKEN, encoder_from_config, load_encoder, load_tokenizer
+from spanlab.errors import ModelLoadError, SpanlabError
+from spanlab.heads.gliner import GlinerHead, span_mask
+from spanlab.io import atomic_write_json
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+FORMAT_VERSION = 1
+
+
+class SpanModel(nn.Module):
+    def __init__(self, config: ModelConfig, encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
+        super().__init__()
+        self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.head = GlinerHead(
+            encoder.config.hidden_size, config.hidden_size, config.max_width, config.lstm_layers, config.dropout
+        )
+        self.threshold = 0.5  # calibrated decoding threshold, saved with the model
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_encoder(cls, config: ModelConfig) -> SpanModel:
+        """A new model: pretrained encoder weights, randomly initialised head."""
+        tokenizer = load_tokenizer(config.encoder)
+        return cls(config, load_encoder(config.encoder, len(tokenizer)), tokenizer)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> SpanModel:
+        path = Path(path)
+        meta = _read_json(path / CONFIG_NAME)
+        if meta.get("architecture") != "gliner":
+            raise ModelLoadError(
+                f"{path / CONFIG_NAME}: found architecture {meta.get('architecture')!r}, expected 'gliner'",
+                fix="point to a folder written by SpanModel.save_pretrained or `spanlab train`",
+            )
+        fields = {f.name for f in dataclasses.fields(ModelConfig)}
+        config = ModelConfig(**{k: v for k, v in meta["model"].items() if k in fields})
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        model = cls(config, encoder_from_config(path / "encoder"), tokenizer)
+        weights = path / WEIGHTS_NAME
+        if not weights.is_file():
+            raise ModelLoadError(f"{weights}: not found", fix="spanlab reads safetensors weights only (no pickles)")
+        missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
+        if missing or unexpected:
+            raise ModelLoadError(f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        model.threshold = float(meta.get("threshold", 0.5))
+        model.eval()
+        return model
+
+    def save_pretrained(self, path: str | Path) -> None:
+        """Write the model folder; the weights go last, atomically, so a crash leaves the old model usable."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.save_metadata(path)
+        tmp = path / f".{WEIGHTS_NAME}.tmp"
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(tmp), metadata={"format": "pt"})
+        tmp.replace(path / WEIGHTS_NAME)
+
+    def save_metadata(self, path: str | Path) -> None:
+        """Everything but the weights: config, tokenizer, encoder architecture."""
+        path = Path(path)
+        self.tokenizer.save_pretrained(str(path))
+        self.encoder.config.save_pretrained(str(path / "encoder"))
+        atomic_write_json(
+            path / CONFIG_NAME,
+            {"architecture": "gliner", "format_version": FORMAT_VERSION, "model": dataclasses.asdict(self.spec),
+             "threshold": self.threshold},
+        )
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,  # (B, T)
+        attention_mask: torch.Tensor,  # (B, T)
+        word_pos: torch.Tensor,  # (B, L)
+        word_count: torch.Tensor,  # (B,)
+        label_pos: torch.Tensor,  # (B, C)
+        label_count: torch.Tensor,  # (B,)
+    ) -> dict[str, torch.Tensor]:
+        tokens = self._encode(input_ids, attention_mask)  # (B, T, H)
+        words = _gather(tokens, word_pos)  # (B, L, H)
+        labels = _gather(tokens, label_pos)  # (B, C, H)
+        logits = self.head(words, word_count, labels)  # (B, L, W, C)
+        B, L, W, C = logits.shape
+        label_ok = torch.arange(C, device=logits.device)[None] < label_count[:, None]  # (B, C)
+        mask = span_mask(word_count, L, W).to(logits.device)[..., None] & label_ok[:, None, None, :]
+        return {"logits": logits, "mask": mask}
+
+    def _encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Encoder states (B, T, H); examples of very different lengths are encoded in separate groups.
+
+        Padding costs compute but changes nothing for the real tokens, so a batch of one long
+        and seven short examples runs as two encoder calls instead of eight long rows.
+        """
+        lengths = attention_mask.sum(1)
+        groups = _length_groups(lengths.tolist())
+        if len(groups) == 1:
+            T = int(lengths.max())
+            out = self.encoder(input_ids=input_ids[:, :T], attention_mask=attention_mask[:, :T]).last_hidden_state
+            return out
+        B, T = input_ids.shape
+        out = None
+        for idx in groups:
+            t = int(lengths[idx].max())
+            ids = torch.tensor(idx, device=input_ids.device)
+            part = self.encoder(input_ids=input_ids[ids, :t], attention_mask=attention_mask[ids, :t]).last_hidden_state
+            if out is None:
+                out = part.new_zeros(B, T, part.shape[-1])
+            out = out.index_copy(0, ids, nn.functional.pad(part, (0, 0, 0, T - t)))
+        return out
+
+    # ------------------------------------------------------------------ inference
+
+    @torch.inference_mode()
+    def predict(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        threshold: float | None = None,
+        flat: bool = True,
+        multi_label: bool = False,
+        batch_size: int = 8,
+    ) -> list[list[dict[str, Any]]]:
+        """Entities with character offsets, for raw texts and any labels."""
+        if not labels:
+            raise SpanlabError("predict() needs at least one label", fix='pass labels=["person", ...]')
+        examples = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise SpanlabError(f"predict() takes strings, found {type(text).__name__}")
+            words, offsets = split_words(text)
+            examples.append(Example(words=words, text=text, word_offsets=offsets))
+        found = self.predict_words(examples, labels, threshold, flat, multi_label, batch_size)
+        results = []
+        for ex, spans in zip(examples, found):
+            ents = []
+            for start, end, label, score in spans:
+                a, b = ex.word_offsets[start][0], ex.word_offsets[end][1]
+                ents.append({"start": a, "end": b, "text": ex.text[a:b], "label": label, "score": round(score, 4)})
+            results.append(ents)
+        return results
+
+    @torch.inference_mode()
+    def predict_words(
+        self,
+        examples: Sequence[Example],
+        labels: Sequence[str],
+        threshold: float | None = None,
+        flat: bool = True,
+        multi_label: bool = False,
+        batch_size: int = 8,
+    ) -> list[list[tuple[int, int, str, float]]]:
+        """Word-level entities (start, end_inclusive, label, score) for pre-split examples.
+
+        Labels beyond `max_types` are scored in several passes and decoded together.
+        Examples are batched in order of length (less padding) and returned in input order.
+        """
+        was_training = self.training
+        self.eval()
+        threshold = self.threshold if threshold is None else threshold
+        labels = list(dict.fromkeys(labels))
+        chunks = [labels[i : i + self.spec.max_types] for i in range(0, len(labels), self.spec.max_types)]
+        collator = SpanCollator(self.tokenizer, self.spec.max_width, self.spec.max_len)
+        order = sorted(range(len(examples)), key=lambda i: len(examples[i].words))
+        results: list[list[tuple[int, int, str, float]]] = [[] for _ in examples]
+        for k in range(0, len(order), batch_size):
+            idx = [i for i in order[k : k + batch_size] if examples[i].words]
+            if not idx:
+                continue
+            batch = [examples[i] for i in idx]
+            probs, counts = [], None
+            for chunk in chunks:
+                inputs = collator.encode(batch, [chunk] * len(batch))
+                out = self(**{k: v.to(self.device) for k, v in inputs.items()})
+                probs.append(torch.sigmoid(out["logits"]).masked_fill(~out["mask"], 0.0))
+                counts = inputs["word_count"]
+            decoded = decode_batch(
+                torch.cat(probs, dim=-1).float().cpu(), counts.tolist(), threshold,
+                "flat" if flat else "nested", multi_label,
+            )
+            for i, spans in zip(idx, decoded):
+                results[i] = [(s, e, labels[c], float(p)) for s, e, c, p in spans]
+        self.train(was_training)
+        return results
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+def _gather(states: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """states (B, T, H), positions (B, N) → (B, N, H)."""
+    return states.gather(1, positions.unsqueeze(-1).expand(-1, -1, states.shape[-1]))
+
+
+def _length_groups(lengths: list[int], waste: float = 0.3) -> list[list[int]]:
+    """Split batch rows into groups (longest first) so padding stays under `waste` of each group's tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups:
+            g = groups[-1]
+            longest = lengths[g[0]]
+            real = sum(lengths[j] for j in g) + lengths[i]
+            if longest * (len(g) + 1) <= (1 + waste) * real:
+                g.append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path}: not found", fix="pass a folder written by `spanlab train` or save_pretrained") from None
+    except json.JSONDecodeError as e:
+        raise ModelLoadError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None

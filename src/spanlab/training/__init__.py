@@ -1,0 +1,1 @@
+"""Training on the Hugging Face Trainer: `recipe.train(cfg)` reads top-down."""

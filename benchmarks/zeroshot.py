@@ -78,6 +78,8 @@ def main() -> None:
     p.add_argument("--speed", action="store_true", help="also time training side by side with gliner")
     p.add_argument("--speed-only", action="store_true")
     p.add_argument("--label-orders", type=int, default=3, help="label-order check shuffles (0 = off)")
+    p.add_argument("--sweep-sentences", type=int, default=300,
+                   help="threshold sweep (diagnostic) on the first N sentences of each set (0 = off)")
     p.add_argument("--data", default=str(ROOT.parent / "shared/data"))
     p.add_argument("--work", default=str(ROOT / "benchmarks/.work/zeroshot"))
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
@@ -120,6 +122,12 @@ def main() -> None:
     model = SpanModel.from_pretrained(run / f"checkpoint-{summary['steps']}")
     sets = load_suite(Path(args.data) / "zeroshot", None, eval_cfg.lowercase, eval_cfg.fixed_labels)
     result = evaluate_suite(model, sets, eval_cfg, seed=cfg.train.seed, label_orders=args.label_orders)
+    if args.sweep_sentences:
+        from spanlab.evaluation.sweep import threshold_sweep
+
+        head = load_suite(Path(args.data) / "zeroshot", None, eval_cfg.lowercase, eval_cfg.fixed_labels,
+                          args.sweep_sentences)
+        doc["threshold_sweep"] = {s.name: threshold_sweep(model, s, eval_cfg) for s in head}
     steps_s = summary["step_seconds"]
     doc.update(
         {
@@ -136,6 +144,18 @@ def main() -> None:
     )
     by_step = " · ".join(f"{k}: {100 * v:.1f}" for k, v in doc["f1_by_step"].items())
     table = markdown(result) + f"\nAverage F1 by step: {by_step}\n"
+    if "threshold_sweep" in doc:
+        sweep = doc["threshold_sweep"]
+        thresholds = [row["threshold"] for row in next(iter(sweep.values()))]
+        table += (f"\nDiagnostic: average F1 (and span-only F1) against the threshold, first "
+                  f"{args.sweep_sentences} sentences of each set\n\n| threshold | "
+                  + " | ".join(f"{t:g}" for t in thresholds) + " |\n|---|" + "---|" * len(thresholds) + "\n| F1 |")
+        for i in range(len(thresholds)):
+            table += f" {100 * sum(rows[i]['f1'] for rows in sweep.values()) / len(sweep):.1f} |"
+        table += "\n| span-only F1 |"
+        for i in range(len(thresholds)):
+            table += f" {100 * sum(rows[i]['span_f1'] for rows in sweep.values()) / len(sweep):.1f} |"
+        table += "\n"
     write_results(Path(args.out), f"ZS-MiniLM-spanlab-{args.recipe}-{today}", doc, table)
 
 

@@ -29,7 +29,6 @@ class ModelConfig:
     dropout: float = 0.4
     max_types: int = 25  # labels in one prompt; more are spread over several passes
     max_len: int = 384  # words per example; longer texts are cut with a warning
-    span_mode: Literal["markerV0"] = "markerV0"
 
 
 @dataclass

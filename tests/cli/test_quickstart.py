@@ -17,7 +17,7 @@ def test_quickstart_settings_are_a_valid_config(tmp_path):
     cfg = load_config(None, as_overrides(quickstart_settings(tmp_path / "a: b", 300, 2, "default")))
     assert cfg.train.output_dir == str(tmp_path / "a: b")  # a path with ": " survives the override syntax
     assert (cfg.train.steps, cfg.train.eval_steps, cfg.train.threads) == (300, 300, 2)
-    assert cfg.train.lr_encoder == 5e-5 and cfg.eval.bootstrap == 200
+    assert cfg.train.lr_encoder == 2e-4 and cfg.eval.bootstrap == 200
 
 
 def test_quickstart_runs_on_the_tiny_encoder(tiny_encoder_dir, tmp_path):

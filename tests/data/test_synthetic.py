@@ -49,8 +49,8 @@ def test_every_type_occurs_and_the_set_is_varied():
 
 
 def test_labels_limit_the_templates_not_just_the_annotations():
-    records = generate(300, seed=0, labels=["person", "city"])
-    assert {label for *_, label in mentions(records)} == {"person", "city"}
+    records = generate(300, seed=0, labels=["person", "city", "date"])
+    assert {label for *_, label in mentions(records)} == {"person", "city", "date"}
     company_words = {w for v in GAZETTEERS["company"] for w in split_words(v)[0] if w[0].isupper()}
     assert not any(company_words & set(r["tokenized_text"]) for r in records)
     with pytest.raises(ValueError, match="unknown entity types"):

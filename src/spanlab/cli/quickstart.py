@@ -1,4 +1,4 @@
-"""`spanlab quickstart [--out runs/quickstart] [--steps 300] [--labels ...] [--text ...] [--threads N]`.
+"""`spanlab quickstart [--out runs/quickstart] [--steps 500] [--labels ...] [--text ...] [--threads N]`.
 
 Generate a small data set, train the default encoder on it for a few minutes, evaluate,
 and tag a sample text: the whole pipeline on a fresh machine, with nothing to download.
@@ -33,22 +33,31 @@ from spanlab.config import load_config
 from spanlab.data.synthetic import HELD_OUT, make_splits, write_jsonl
 
 N_TRAIN, N_DEV, DATA_SEED = 2000, 200, 0
-DEFAULT_LABELS = "person,city,company"
+STEPS = 500  # ~2 epochs of N_TRAIN at batch 8
+DEFAULT_LABELS = "person,company,date,programming language,university,city"
 DEFAULT_TEXT = "Maya Lindgren left Corvane Robotics in March 2022 to teach Rust at Tallowmere University in Cardiff."
 
 
-def quickstart_settings(out: Path, steps: int, threads: int | None, encoder: str) -> dict[str, dict[str, Any]]:
-    """The spanlab defaults, changed only where a few minutes on two CPU cores need it."""
+def quickstart_settings(
+    out: Path, steps: int = STEPS, threads: int | None = None, encoder: str = "default"
+) -> dict[str, dict[str, Any]]:
+    """The spanlab defaults, changed only where a few minutes on two CPU cores need it.
+
+    The default learning rates (1e-5 / 5e-5) and even 5e-5 / 5e-4 leave the model at 0 F1
+    after a few hundred steps: it finds the spans but gives every label the same score.
+    The new <<ENT>> token has to learn to carry its label's meaning, and that needs the
+    encoder to move fast (measured: 500 steps at 2e-4 / 1e-3 → ~65 F1 on dev-seen).
+    """
     data = out / "data"
     return {
-        "model": {"encoder": encoder},
+        "model": {"encoder": encoder, "dropout": 0.1},  # a short run on clean data needs little regularisation
         "data": {"train": [str(data / "train.jsonl")]},
         "train": {
             "output_dir": str(out),
             "steps": steps,
             "batch_size": 8,
-            "lr_encoder": 5e-5,  # 5x the default: a short run must move the encoder quickly
-            "lr_others": 5e-4,  # the head starts from random weights
+            "lr_encoder": 2e-4,  # 20x the default: see above
+            "lr_others": 1e-3,  # the head starts from random weights
             "warmup_ratio": 0.1,
             "eval_steps": steps,  # evaluate (and save) once, at the end
             "save_total_limit": 1,
@@ -70,7 +79,7 @@ def as_overrides(settings: dict[str, dict[str, Any]]) -> list[str]:
 
 def quickstart(
     out: Path,
-    steps: int = 300,
+    steps: int = STEPS,
     labels: str = DEFAULT_LABELS,
     text: str = DEFAULT_TEXT,
     threads: int | None = None,
@@ -150,9 +159,12 @@ def per_type_table(result) -> Table:
 def next_steps(out: Path, final: Path, labels: str) -> Text:
     """Commands to try next, as plain text (paths and labels never go through markup)."""
     q = shlex.quote
-    more = f"{labels},university,programming language,country"
+    zero_shot = "person,city,country,musical instrument"  # two of them never seen in training
+    text = "Omar Haddad joined Nimbus Cloud in May 2019."
+    zero_shot_text = "Ana Ruiz left Porto for Chile to study the cello."
     commands = [
-        f"spanlab predict {q(str(final))} --labels {q(more)} {q(DEFAULT_TEXT)}",
+        f"spanlab predict {q(str(final))} --labels {q(labels)} {q(text)}",
+        f"spanlab predict {q(str(final))} --labels {q(zero_shot)} {q(zero_shot_text)}",
         f"spanlab evaluate {q(str(final))} --suite {q(str(out / 'data' / 'dev-unseen.jsonl'))}",
         f"spanlab train {q(str(out / 'config.yaml'))} --set train.steps=1000 --set train.output_dir=runs/longer",
     ]
@@ -162,7 +174,7 @@ def next_steps(out: Path, final: Path, labels: str) -> Text:
 @app.command("quickstart")
 def quickstart_command(
     out: Path = typer.Option(Path("runs/quickstart"), "--out", help="Folder for the data, the run and the model."),
-    steps: int = typer.Option(300, "--steps", help="Training steps (batches of 8)."),
+    steps: int = typer.Option(STEPS, "--steps", help="Training steps (batches of 8)."),
     labels: str = typer.Option(DEFAULT_LABELS, "--labels", help="Comma-separated types to find in --text."),
     text: str = typer.Option(DEFAULT_TEXT, "--text", help="A sample text to tag with the trained model."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch; default: torch's choice."),

@@ -4,7 +4,7 @@ GLiNER builds a prompt per example from its gold labels plus negative labels: la
 that do not occur in the example, so the model learns to score them low. The choice of
 negatives decides what a model can learn.
 
-- count="ratio" is GLiNER's rule, reproduced exactly: the labels of the whole batch are
+- count="ratio" is GLiNER's rule: the labels of the whole batch are
   shuffled once, and each example takes the first r × (its mentions) of them, r ~ U{0..max_ratio},
   merged with its own labels (so a drawn label may be a positive, and count once).
   With r = 0 half of the time, a single-type example is often prompted with its gold label
@@ -57,7 +57,11 @@ class LabelSampler:
             drawn = batch_labels[: len(ex.spans) * self.rng.randint(0, self.cfg.max_ratio)]
         else:
             drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives))
-        labels = list(dict.fromkeys(positives + explicit + drawn))
+        negatives = [label for label in dict.fromkeys(explicit + drawn) if label not in positives]
+        # Cut negatives, not gold labels, to fit max_types. (GLiNER shuffles and then cuts,
+        # which can drop a gold label and train its spans as negatives; the two differ only
+        # for prompts longer than max_types.)
+        labels = positives + negatives[: max(self.max_types - len(positives), 0)]
         self.rng.shuffle(labels)
         return labels[: self.max_types] or [""]
 

@@ -71,7 +71,7 @@ def _dates() -> tuple[str, ...]:
             f"{MONTHS[month]} {day}, {year}", f"{day} {MONTHS[month]} {year}",
             f"{MONTHS[month]} {year}", f"{year}-{month + 1:02d}-{day:02d}",
         )  # fmt: skip
-        out.append(shapes[i % 4])
+        out.append(shapes[(i + i // 4) % 4])  # not i % 4: every shape must reach both name partitions
     return tuple(out)
 
 

@@ -143,6 +143,7 @@ def training_arguments(cfg: RunConfig, with_eval: bool) -> TrainingArguments:
         optim="adamw_torch_fused",  # one fused kernel for all parameters (CPU and CUDA)
         remove_unused_columns=False,
         dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(),  # without it, torchrun on CPU runs N independent copies
         # The data were shuffled once with data.shuffle_seed; read them in that order (as the
         # reference harness does), so both systems see the same batches.
         train_sampling_strategy="sequential",

@@ -63,7 +63,8 @@ def speed(args) -> dict:
         subprocess.run(cmd, check=True)
         ref = json.loads(ref_json.read_text())
         theirs = median_step(ref["step_seconds"])
-        result["gliner"] = {"median_step_s": theirs, "train_samples_per_s": 8 / theirs, "version": ref.get("version")}
+        result["gliner"] = {"median_step_s": theirs, "train_samples_per_s": 8 / theirs, "version": ref.get("version"),
+                            "versions": ref.get("versions"), "params": ref.get("params")}
         result["speedup"] = theirs / ours
     else:
         result["gliner"] = "not run: bash benchmarks/reference/setup.sh creates its environment"

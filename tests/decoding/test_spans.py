@@ -85,7 +85,7 @@ def _valid(out, mode, multi_label):
             assert mode == "nested" and ((s1 <= s2 and e2 <= e1) or (s2 <= s1 and e1 <= e2))
 
 
-@pytest.mark.parametrize("mode, multi_label", itertools.product(["flat", "nested"], [False, True]))
+@pytest.mark.parametrize("mode, multi_label", list(itertools.product(["flat", "nested"], [False, True])))
 def test_batch_equals_per_example(mode, multi_label):
     torch.manual_seed(0)
     probs = torch.rand(4, 9, 4, 3)  # (B, L, W, C), padding positions also random

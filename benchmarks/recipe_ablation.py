@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import subprocess
 import sys
 import time
@@ -97,7 +96,8 @@ def main() -> None:
             if (Path(args.work) / name / "train_summary.json").exists():
                 print(f"{name}: already trained, reusing", flush=True)
                 continue
-            log = open(Path(args.work).mkdir(parents=True, exist_ok=True) or Path(args.work) / f"{name}.log", "w")
+            Path(args.work).mkdir(parents=True, exist_ok=True)
+            log = open(Path(args.work) / f"{name}.log", "w")
             running[name] = subprocess.Popen(variant_command(name, args), stdout=log, stderr=subprocess.STDOUT)
             print(f"{name}: started", flush=True)
         for name, proc in list(running.items()):

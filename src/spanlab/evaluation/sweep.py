@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from spanlab.config import EvalConfig
 from spanlab.evaluation.suite import EvalSet
-from spanlab.metrics.f1 import score, untyped
+from spanlab.evaluation.zeroshot import score_set
 
 DEFAULT_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -25,12 +25,8 @@ def threshold_sweep(
     preds = model.predict_words(
         s.examples, s.labels, lowest, cfg.decoding == "flat", cfg.multi_label, cfg.batch_size
     )
-    gold = [{(sp.start, sp.end, sp.label) for sp in ex.spans} for ex in s.examples]
     rows = []
     for t in sorted(thresholds):
-        pred = [{(a, b, label) for a, b, label, p in spans if p > t} for spans in preds]
-        typed = score(gold, pred)
-        typed.micro.fn += sum(s.unaligned or [])
-        span_only = score([untyped(g) for g in gold], [untyped(p) for p in pred])
+        typed, span_only = score_set(s, [{(a, b, label) for a, b, label, p in spans if p > t} for spans in preds])
         rows.append({"threshold": t, **typed.micro.as_dict(), "span_f1": span_only.micro.f1})
     return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,15 +63,19 @@ def evaluate_set(
     preds = model.predict_words(
         s.examples, list(labels or s.labels), cfg.threshold, cfg.decoding == "flat", cfg.multi_label, cfg.batch_size
     )
+    typed, span_only = score_set(s, [{(a, b, label) for a, b, label, _ in p} for p in preds])
+    ci = bootstrap_f1_ci(typed.per_sentence, cfg.bootstrap, seed) if cfg.bootstrap else (typed.micro.f1,) * 2
+    return SetResult(s.name, typed, span_only, ci, len(s.examples))
+
+
+def score_set(s: EvalSet, pred: Sequence[set[tuple[int, int, str]]]) -> tuple[Score, Score]:
+    """Typed and span-only scores of word-level predictions (start, end, label) against the set's gold."""
     gold = [{(sp.start, sp.end, sp.label) for sp in ex.spans} for ex in s.examples]
-    pred = [{(a, b, label) for a, b, label, _ in p} for p in preds]
     typed = score(gold, pred)
     if s.unaligned:  # gold entities the word grid cannot express still count as misses
         typed.per_sentence[:, 2] += s.unaligned
         typed.micro.fn += sum(s.unaligned)
-    span_only = score([untyped(g) for g in gold], [untyped(p) for p in pred])
-    ci = bootstrap_f1_ci(typed.per_sentence, cfg.bootstrap, seed) if cfg.bootstrap else (typed.micro.f1,) * 2
-    return SetResult(s.name, typed, span_only, ci, len(s.examples))
+    return typed, score([untyped(g) for g in gold], [untyped(p) for p in pred])
 
 
 def evaluate_suite(
@@ -107,10 +112,10 @@ def label_order_check(model, s: EvalSet, cfg: EvalConfig, orders: int = 3, seed:
     """F1 under `orders` random shuffles of the prompt labels: a model that reads labels
     by position instead of meaning shows a wide spread."""
     rng = random.Random(seed)
+    no_ci = dataclasses.replace(cfg, bootstrap=0)
     f1s = []
     for _ in range(orders):
         labels = list(s.labels)
         rng.shuffle(labels)
-        no_ci = EvalConfig(**{**cfg.__dict__, "bootstrap": 0})
         f1s.append(evaluate_set(model, s, no_ci, labels).typed.micro.f1)
     return {"f1": f1s, **spread(f1s)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from spanlab.heads.gliner import GlinerHead, span_mask
+from spanlab.heads.gliner import GlinerHead, relu_dropout, span_mask
 
 
 @pytest.mark.parametrize("encoder_width, lstm_layers", [(24, 1), (16, 0), (16, 2)])
@@ -27,7 +27,33 @@ def test_fused_logits_equal_the_plain_form(encoder_width, lstm_layers):
     reference = torch.einsum("blwd,bcd->blwc", spans, q)
 
     assert logits.shape == (3, 6, W, 5)
-    torch.testing.assert_close(logits, reference, atol=1e-5, rtol=1e-5)
+    valid = span_mask(word_count, 6, W)[..., None].expand_as(logits)
+    torch.testing.assert_close(logits[valid], reference[valid], atol=1e-5, rtol=1e-5)
+    assert torch.all(logits[~valid] == 0)  # spans past the end are not computed
+
+
+def test_logits_do_not_depend_on_padding():
+    torch.manual_seed(0)
+    head = GlinerHead(16, 16, max_width=3, lstm_layers=1, dropout=0.4).eval()
+    words, labels = torch.randn(2, 7, 16), torch.randn(2, 3, 16)
+    batch = head(words, torch.tensor([7, 4]), labels)
+    alone = head(words[1:, :4], torch.tensor([4]), labels[1:])
+    torch.testing.assert_close(batch[1, :4], alone[0], atol=1e-6, rtol=1e-5)
+
+
+def test_relu_dropout_matches_dropout_of_relu_in_distribution():
+    torch.manual_seed(0)
+    x = torch.randn(200_000)
+    y = relu_dropout(x, 0.4, training=True)
+    kept = y != 0
+    assert torch.allclose(y[kept], x[kept] / 0.6)  # survivors are scaled by 1 / (1 − p)
+    assert abs(kept.float().mean().item() - 0.5 * 0.6) < 0.005  # ReLU keeps half, dropout 60% of those
+    assert abs(y.mean().item() - x.relu().mean().item()) < 0.01  # expectation preserved
+    assert torch.equal(relu_dropout(x, 0.4, training=False), x.relu())
+    x.requires_grad_(True)
+    y = relu_dropout(x, 0.4, training=True)
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, (y != 0).float() / 0.6)  # gradient flows through kept units only
 
 
 def test_dropout_is_active_only_in_training():

@@ -61,6 +61,25 @@ def test_save_and_reload_give_identical_logits(tiny_encoder_dir, tmp_path, hidde
     torch.testing.assert_close(a["logits"], b["logits"], atol=0, rtol=0)
 
 
+def test_mean_label_pooling_averages_ent_and_label_tokens(tiny_encoder_dir):
+    model = build(tiny_encoder_dir, label_pooling="mean")
+    batch = inputs(model, labels=("person", "football club"))
+    captured = {}
+
+    def keep_label_vectors(module, args, output):
+        captured["labels"] = args[2]  # GlinerHead(words, word_count, labels)
+
+    model.head.register_forward_hook(keep_label_vectors)
+    with torch.no_grad():
+        model(**batch)
+        tokens = model._encode(batch["input_ids"], batch["attention_mask"])
+    for b in range(len(TEXTS)):
+        for c in range(2):
+            start, end = batch["label_pos"][b, c].item(), batch["label_end"][b, c].item()
+            assert end - start == 1 + len(model.tokenizer.tokenize(("person", "football club")[c]))
+            torch.testing.assert_close(captured["labels"][b, c], tokens[b, start:end].mean(0))
+
+
 def test_forward_shapes_and_mask(model):
     batch = inputs(model, labels=("person", "city", "country"))
     with torch.no_grad():

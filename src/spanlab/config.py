@@ -29,6 +29,10 @@ class ModelConfig:
     dropout: float = 0.4
     max_types: int = 25  # labels in one prompt; more are spread over several passes
     max_len: int = 384  # words per example; longer texts are cut with a warning
+    # A label's vector: the encoder output at its <<ENT>> token (GLiNER), or the mean over
+    # <<ENT>> and the label's own tokens, which carries the encoder's pretrained sense of the
+    # label from the first step.
+    label_pooling: Literal["ent", "mean"] = "ent"
 
 
 @dataclass

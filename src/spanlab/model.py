@@ -108,10 +108,16 @@ class SpanModel(nn.Module):
         word_count: torch.Tensor,  # (B,)
         label_pos: torch.Tensor,  # (B, C)
         label_count: torch.Tensor,  # (B,)
+        label_end: torch.Tensor | None = None,  # (B, C), needed for label_pooling "mean"
     ) -> dict[str, torch.Tensor]:
         tokens = self._encode(input_ids, attention_mask)  # (B, T, H)
         words = _gather(tokens, word_pos)  # (B, L, H)
-        labels = _gather(tokens, label_pos)  # (B, C, H)
+        if self.spec.label_pooling == "mean":
+            if label_end is None:
+                raise SpanlabError("label_pooling 'mean' needs label_end from the collator")
+            labels = _mean_over(tokens, label_pos, label_end)  # (B, C, H)
+        else:
+            labels = _gather(tokens, label_pos)  # (B, C, H)
         logits = self.head(words, word_count, labels)  # (B, L, W, C)
         B, L, W, C = logits.shape
         label_ok = torch.arange(C, device=logits.device)[None] < label_count[:, None]  # (B, C)
@@ -223,6 +229,13 @@ class SpanModel(nn.Module):
 def _gather(states: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
     """states (B, T, H), positions (B, N) → (B, N, H)."""
     return states.gather(1, positions.unsqueeze(-1).expand(-1, -1, states.shape[-1]))
+
+
+def _mean_over(states: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    """states (B, T, H), token ranges [start, end) of shape (B, N) → (B, N, H) mean over each range."""
+    t = torch.arange(states.shape[1], device=states.device)
+    inside = ((t >= start[..., None]) & (t < end[..., None])).to(states.dtype)  # (B, N, T)
+    return inside @ states / inside.sum(-1, keepdim=True).clamp(min=1)
 
 
 def _length_groups(lengths: list[int], waste: float = 0.3) -> list[list[int]]:

@@ -59,6 +59,16 @@ def test_label_pos_points_at_ent_tokens(batch, tiny_tokenizer):
     assert ids[0, 0] == tiny_tokenizer.cls_token_id
 
 
+def test_label_end_stops_at_the_next_marker(batch, tiny_tokenizer):
+    markers = {tiny_tokenizer.convert_tokens_to_ids(ENT_TOKEN), tiny_tokenizer.convert_tokens_to_ids(SEP_TOKEN)}
+    ids = batch["input_ids"]
+    for b, prompt in enumerate(PROMPTS):
+        for start, end, label in zip(batch["label_pos"][b].tolist(), batch["label_end"][b].tolist(), prompt):
+            assert ids[b, end].item() in markers
+            pieces = tiny_tokenizer.convert_ids_to_tokens(ids[b, start + 1 : end].tolist())
+            assert pieces == tiny_tokenizer.tokenize(label)
+
+
 def test_word_pos_points_at_first_pieces(batch, tiny_tokenizer):
     ids = batch["input_ids"]
     for b, ex in enumerate(EXAMPLES):

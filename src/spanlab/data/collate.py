@@ -57,6 +57,7 @@ class SpanCollator:
         B = len(examples)
         n_labels = [len(p) for p in prompts]
         label_pos = torch.zeros(B, max(max(n_labels), 1), dtype=torch.long)
+        label_end = torch.zeros_like(label_pos)
         words_pos: list[list[int]] = []
         for b, (ex, c) in enumerate(zip(examples, n_labels)):
             first: dict[int, int] = {}  # pre-split word index → its first sub-token
@@ -64,6 +65,7 @@ class SpanCollator:
                 if w is not None and w not in first:
                     first[w] = t
             label_pos[b, :c] = torch.tensor([first[2 * k] for k in range(c)], dtype=torch.long)  # the <<ENT>>s
+            label_end[b, :c] = torch.tensor([first[2 * k + 2] for k in range(c)], dtype=torch.long)  # next <<ENT>>/<<SEP>>
             words_pos.append(self._word_positions(first, 2 * c + 1, min(len(ex.words), self.max_len)))
         n_words = [len(p) for p in words_pos]
         for ex, n in zip(examples, n_words):
@@ -84,6 +86,7 @@ class SpanCollator:
             "word_pos": word_pos,  # (B, L) token index of each word's first sub-token
             "word_count": torch.tensor(n_words),  # (B,)
             "label_pos": label_pos,  # (B, C) token index of each label's <<ENT>>
+            "label_end": label_end,  # (B, C) token index just past the label's own tokens
             "label_count": torch.tensor(n_labels),  # (B,)
         }
         if with_targets:

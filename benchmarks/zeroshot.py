@@ -49,12 +49,16 @@ def median_step(step_seconds: list[float]) -> float:
 
 
 def speed(args) -> dict:
-    """Training throughput of both systems under the protocol's recipe, one after the other."""
+    """Training throughput under the protocol's recipe: spanlab (eager, and compiled with --compile)
+    and then gliner, one after the other in the same sitting."""
     work = Path(args.work)
-    run = spanlab_train(CONFIGS["reference"], work / "speed-spanlab", args, SPEED_STEPS,
-                        ["eval.suite=[]", "train.save_total_limit=1", f"train.eval_steps={SPEED_STEPS}"])
-    ours = median_step(json.loads((run / "train_summary.json").read_text())["step_seconds"])
-    result = {"spanlab": {"median_step_s": ours, "train_samples_per_s": 8 / ours}}
+    variants = {"spanlab": []} | ({"spanlab+compile": ["train.compile=true"]} if args.compile else {})
+    result = {}
+    for name, extra in variants.items():
+        run = spanlab_train(CONFIGS["reference"], work / f"speed-{name}", args, SPEED_STEPS,
+                            ["eval.suite=[]", "train.save_total_limit=1", f"train.eval_steps={SPEED_STEPS}", *extra])
+        ours = median_step(json.loads((run / "train_summary.json").read_text())["step_seconds"])
+        result[name] = {"median_step_s": ours, "train_samples_per_s": 8 / ours}
     if GLINER_PYTHON.exists():
         ref_json = work / "speed-gliner.json"
         cmd = [str(GLINER_PYTHON), str(ROOT / "benchmarks/reference/gliner_train.py"), "--steps", str(SPEED_STEPS),
@@ -65,7 +69,7 @@ def speed(args) -> dict:
         theirs = median_step(ref["step_seconds"])
         result["gliner"] = {"median_step_s": theirs, "train_samples_per_s": 8 / theirs, "version": ref.get("version"),
                             "versions": ref.get("versions"), "params": ref.get("params")}
-        result["speedup"] = theirs / ours
+        result["speedup"] = {name: theirs / result[name]["median_step_s"] for name in variants}
     else:
         result["gliner"] = "not run: bash benchmarks/reference/setup.sh creates its environment"
     return result
@@ -78,6 +82,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--speed", action="store_true", help="also time training side by side with gliner")
     p.add_argument("--speed-only", action="store_true")
+    p.add_argument("--compile", action="store_true", help="also time spanlab with train.compile=true")
     p.add_argument("--label-orders", type=int, default=3, help="label-order check shuffles (0 = off)")
     p.add_argument("--sweep-sentences", type=int, default=300,
                    help="threshold sweep (diagnostic) on the first N sentences of each set (0 = off)")
@@ -93,13 +98,13 @@ def main() -> None:
     if args.speed_only:
         s = doc["speed"]
         table = "| system | median s/step (steps 100–300) | samples/s |\n|---|---|---|\n"
-        for name in ("spanlab", "gliner"):
+        for name in ("spanlab", "spanlab+compile", "gliner"):
             if isinstance(s.get(name), dict):
                 table += f"| {name} | {s[name]['median_step_s']:.3f} | {s[name]['train_samples_per_s']:.2f} |\n"
-        if "speedup" in s:
-            table += f"\nspanlab / gliner samples/s: **{s['speedup']:.2f}×** (same machine, same sitting, batch 8, fp32)\n"
+        for name, ratio in s.get("speedup", {}).items():
+            table += f"\n{name} / gliner samples/s: **{ratio:.2f}×** (same machine, same sitting, batch 8, fp32)\n"
         doc.update(machine_info(threads=args.threads))
-        write_results(Path(args.out), f"ZS-MiniLM-speed-{today}", doc, table)
+        write_results(Path(args.out), f"ZS-MiniLM-speed{'-compile' if args.compile else ''}-{today}", doc, table)
         return
 
     run = Path(args.work) / args.recipe

@@ -81,6 +81,8 @@ class TrainConfig:
     seed: int = 0
     threads: int | None = None  # torch.set_num_threads; None keeps torch's default
     length_buckets: bool = False  # sort each window of batches by length (less padding)
+    # torch.compile the encoder (inductor, dynamic shapes): ~1–2 min of compiling, then faster steps.
+    compile: bool = False
     eval_steps: int = 1000
     save_total_limit: int | None = 2
     early_stopping_patience: int | None = None  # evaluations without improvement before stopping

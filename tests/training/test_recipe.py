@@ -97,3 +97,11 @@ def test_resume_continues_from_the_last_checkpoint(tiny_encoder_dir, tiny_corpus
     resumed = load_file(str(run / "model" / "model.safetensors"))
     for name, tensor in uninterrupted.items():
         torch.testing.assert_close(resumed[name], tensor, atol=1e-6, rtol=1e-5, msg=name)
+
+
+def test_compile_compiles_the_encoder_in_place(tiny_encoder_dir, tiny_corpus, tmp_path, monkeypatch):
+    compiled = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda self, **kw: compiled.append((type(self).__name__, kw)))
+    train(tiny_run(tiny_encoder_dir, tiny_corpus, tmp_path / "run", steps=1, eval_steps=1, suite=False,
+                   extra=("train.compile=true",)))
+    assert compiled == [("BertModel", {"dynamic": True})]

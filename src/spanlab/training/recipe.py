@@ -42,6 +42,8 @@ def train(cfg: RunConfig, resume: bool | str = False) -> Path:
 
     examples, report = load_training_data(cfg)
     model = SpanModel.from_encoder(cfg.model)
+    if cfg.train.compile:
+        model.encoder.compile(dynamic=True)  # in place: parameter names and checkpoints are unchanged
     sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, label_vocabulary(examples))
     collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler)
     evaluator, suite = build_evaluator(cfg)

@@ -29,6 +29,7 @@ class ModelConfig:
     dropout: float = 0.4
     max_types: int = 25  # labels in one prompt; more are spread over several passes
     max_len: int = 384  # words per example; longer texts are cut with a warning
+    span_mode: Literal["markerV0", "marker"] = "markerV0"  # span representation (gliner's names)
 
 
 @dataclass

@@ -90,7 +90,7 @@ def test_pickles_with_code_are_refused(tmp_path):
             return (Path.touch, (marker,))
 
     with open(folder / "pytorch_model.bin", "wb") as f:
-        pickle.dump({"x": Payload()}, f)
+        pickle.dump({"x": Payload()}, f, protocol=2)
     with pytest.raises(ModelLoadError, match="refused") as err:
         load_gliner_checkpoint(folder)
     assert "safetensors" in str(err.value)
@@ -129,3 +129,42 @@ def test_export_has_the_gliner_layout_and_reloads(tiny_encoder_dir, tmp_path, sp
     again = SpanModel.from_pretrained(tmp_path / "out")
     texts, labels = ["Alice lives in Paris ."], ["person", "city"]
     torch.testing.assert_close(all_probs(again, texts, labels), all_probs(model, texts, labels))
+
+
+def test_cli_imports_to_a_spanlab_folder_and_exports_back(tmp_path):
+    from typer.testing import CliRunner
+
+    from spanlab.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["convert", "from-gliner", str(FIXTURE / "marker-deberta"), str(tmp_path / "sl")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sl" / "config.json").is_file() and not (tmp_path / "sl" / "gliner_config.json").exists()
+    record = EXPECTED["checkpoints"]["marker-deberta"]
+    assert max_score_difference(SpanModel.from_pretrained(tmp_path / "sl"), record["probs"]) < 1e-5
+
+    result = runner.invoke(app, ["convert", "to-gliner", str(tmp_path / "sl"), str(tmp_path / "gl")])
+    assert result.exit_code == 0, result.output
+    assert max_score_difference(load_gliner_checkpoint(tmp_path / "gl"), record["probs"]) < 1e-5
+
+
+def test_a_broken_gliner_config_is_reported_with_its_line(tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(FIXTURE / "markerV0-bert", folder)
+    (folder / "gliner_config.json").write_text('{\n  "span_mode": "markerV0",\n  oops\n}')
+    with pytest.raises(ModelLoadError, match=r"gliner_config.json:3: invalid JSON"):
+        load_gliner_checkpoint(folder)
+    (folder / "pytorch_model.bin").unlink()
+    (folder / "gliner_config.json").write_text('{"span_mode": "markerV0"}')
+    with pytest.raises(ModelLoadError, match="no model.safetensors or pytorch_model.bin"):
+        load_gliner_checkpoint(folder)
+
+
+def test_a_class_token_index_that_is_not_the_ent_token_is_refused(tmp_path):
+    folder = tmp_path / "shifted"
+    shutil.copytree(FIXTURE / "markerV0-bert", folder)
+    config = json.loads((folder / "gliner_config.json").read_text())
+    config["class_token_index"] -= 1
+    (folder / "gliner_config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="class_token_index: found"):
+        load_gliner_checkpoint(folder)

@@ -187,17 +187,21 @@ def _encoder_config(path: Path, cfg: dict[str, Any], weights: dict[str, torch.Te
 
 
 def _tokenizer(path: Path, cfg: dict[str, Any]):
+    """The checkpoint's tokenizer (or, for checkpoints saved without one, the encoder's plus gliner's tokens)."""
     if (path / "tokenizer_config.json").is_file():
         tokenizer = AutoTokenizer.from_pretrained(str(path))
     else:
         from spanlab.encoder.load import _hub_call
 
         tokenizer = _hub_call(AutoTokenizer.from_pretrained, cfg.get("model_name", ""), what="tokenizer")
-    missing = [t for t in (ENT_TOKEN, SEP_TOKEN) if t not in tokenizer.get_vocab()]
-    if missing:
+    if ENT_TOKEN not in tokenizer.get_vocab() or SEP_TOKEN not in tokenizer.get_vocab():
+        tokenizer.add_tokens(["[FLERT]", ENT_TOKEN, SEP_TOKEN], special_tokens=True)  # what gliner adds, in order
+    index, ent_id = cfg.get("class_token_index", -1), tokenizer.convert_tokens_to_ids(ENT_TOKEN)
+    if index not in (-1, None) and index != ent_id:
         raise ModelLoadError(
-            f"{path}: the tokenizer lacks the prompt token(s) {missing}",
-            fix="save the model with gliner's save_pretrained, which stores the tokenizer with its added tokens",
+            f"{path / GLINER_CONFIG}: class_token_index: found {index}, but the tokenizer's {ENT_TOKEN} is {ent_id}; "
+            "gliner would read label vectors at a different token than spanlab",
+            fix="keep the tokenizer files that were saved with the checkpoint",
         )
     return tokenizer
 

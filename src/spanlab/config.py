@@ -33,6 +33,7 @@ class ModelConfig:
     # <<ENT>> and the label's own tokens, which carries the encoder's pretrained sense of the
     # label from the first step.
     label_pooling: Literal["ent", "mean"] = "ent"
+    span_mode: Literal["markerV0", "marker"] = "markerV0"  # span representation (gliner's names)
 
 
 @dataclass

@@ -43,7 +43,8 @@ class SpanModel(nn.Module):
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.head = GlinerHead(
-            encoder.config.hidden_size, config.hidden_size, config.max_width, config.lstm_layers, config.dropout
+            encoder.config.hidden_size, config.hidden_size, config.max_width, config.lstm_layers, config.dropout,
+            config.span_mode,
         )
         self.threshold = 0.5  # calibrated decoding threshold, saved with the model
 
@@ -57,7 +58,12 @@ class SpanModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, path: str | Path) -> SpanModel:
+        """A folder saved by spanlab, or a checkpoint saved by the gliner library (gliner_config.json)."""
         path = Path(path)
+        if not (path / CONFIG_NAME).is_file() and (path / "gliner_config.json").is_file():
+            from spanlab.interop.gliner_checkpoint import load_gliner_checkpoint
+
+            return load_gliner_checkpoint(path)
         meta = _read_json(path / CONFIG_NAME)
         if meta.get("architecture") != "gliner":
             raise ModelLoadError(

@@ -82,3 +82,21 @@ def test_span_mask_by_hand():
     )
     assert mask.dtype == torch.bool
     assert torch.equal(mask, expected)
+
+
+@pytest.mark.parametrize("lstm_layers", [0, 1])
+def test_marker_mode_folded_logits_equal_the_plain_form(lstm_layers):
+    torch.manual_seed(0)
+    head = GlinerHead(24, 16, max_width=4, lstm_layers=lstm_layers, dropout=0.4, span_mode="marker").eval()
+    assert isinstance(head.span_mlp, torch.nn.Linear)  # gliner's `marker`: one Linear 2D → D
+    assert head.start_mlp[0].out_features == 32  # start / end MLPs expand 2×, not 4×
+    words, count, labels = torch.randn(2, 5, 24), torch.tensor([5, 3]), torch.randn(2, 3, 24)
+    q = head.label_mlp(head.projection(labels))
+    reference = torch.einsum("blwd,bcd->blwc", head.span_vectors(words, count), q)
+    mask = span_mask(count, 5, 4)[..., None].expand_as(reference)
+    torch.testing.assert_close(head(words, count, labels)[mask], reference[mask], atol=1e-5, rtol=1e-5)
+
+
+def test_unknown_span_mode_is_refused():
+    with pytest.raises(ValueError, match="span_mode"):
+        GlinerHead(8, 8, max_width=2, lstm_layers=0, dropout=0.0, span_mode="query")

@@ -51,9 +51,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-from spanlab.cli import evaluate, predict, quickstart, train  # noqa: E402  (they register their commands on `app`)
+from spanlab.cli import convert, evaluate, predict, quickstart, train  # noqa: E402  (they register their commands on `app`)
 
-__all__ = ["app", "main", "evaluate", "predict", "train"]
+__all__ = ["app", "main", "convert", "evaluate", "predict", "train"]
 
 
 def main() -> None:

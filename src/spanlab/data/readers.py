@@ -32,6 +32,7 @@ from typing import Any
 from spanlab.data.schema import Example, Span
 from spanlab.data.words import char_to_word_spans, split_words
 from spanlab.errors import DataError, location
+from spanlab.hub import is_hub_source, resolve_data_source
 
 log = logging.getLogger(__name__)
 
@@ -257,9 +258,13 @@ def read_gliner_files(paths_or_globs: list[str], exclude: list[str] = (), **kw: 
 
     Keyword arguments go to `read_gliner`. A pattern that matches nothing is an error,
     because a typo in a data path would otherwise train on less data without a word.
+    `hf://owner/name[/file]` sources are fetched from the Hugging Face hub (`spanlab.hub`).
     """
     paths: list[str] = []
     for pattern in paths_or_globs:
+        if is_hub_source(pattern):
+            paths.extend(resolve_data_source(pattern))
+            continue
         matched = sorted(glob.glob(pattern))
         if not matched:
             raise DataError(

@@ -14,6 +14,7 @@ from pathlib import Path
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from spanlab.errors import ModelLoadError
+from spanlab.hub import hub_offline, unavailable
 
 DEFAULT_ENCODER = "default"
 ENT_TOKEN = "<<ENT>>"
@@ -61,17 +62,19 @@ def encoder_from_config(config_dir: str | Path) -> PreTrainedModel:
 
 
 def _hub_call(fn, name: str, what: str):
+    """fn(name), with hub failures turned into an error that says how to work offline.
+
+    With HF_HUB_OFFLINE=1 only the cache is consulted (local_files_only), so a missing asset
+    fails at once.
+    """
     is_local = os.path.isdir(name)
     try:
-        return fn(name)
+        return fn(name, local_files_only=True) if hub_offline() and not is_local else fn(name)
     except OSError as e:
         if is_local:
             raise ModelLoadError(f"cannot load the {what} from local folder {name}: {e}") from None
-        offline = os.environ.get("HF_HUB_OFFLINE", "0")
-        cache = os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME") or "~/.cache/huggingface"
         raise ModelLoadError(
-            f"cannot load the {what} {name!r}: no such local folder, and the hub could not provide it "
-            f"(HF_HUB_OFFLINE={offline}, cache {cache})",
+            f"cannot load the {what} {name!r}: no such local folder, and " + unavailable(f"{name!r}", e),
             fix="pass a local folder holding config.json and the weights (model.encoder: /path/to/encoder), "
-            "or download it into the cache where a hub is reachable",
+            f"or download it into the cache where a hub is reachable (`hf download {name}`)",
         ) from None

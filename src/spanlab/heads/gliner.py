@@ -5,6 +5,8 @@ Forward pass, for B examples of L words, C labels, spans of width up to W, width
   labels (B, C, D_enc) → projection → MLP D→4D→D           → q (B, C, D)
   markerV0: start_i = MLP_s(h_i), end_j = MLP_e(h_j)        (B, L, D) each
             span(i, j) = MLP_span(ReLU([start_i; end_j]))   MLP 2D→4D→D
+  marker:   the same with MLPs D→2D→D for start and end, and one Linear 2D→D for the span
+            (gliner's older `marker` span mode; `span_mode` picks one)
   logit(i, j, c) = span(i, j) · q_c
 
 The span MLP is evaluated without materialising the (B, L, W, 2D) concatenation or the
@@ -16,6 +18,9 @@ for the span part; `span_vectors` computes the plain form (tests check they agre
 Only real words and the spans that lie inside their example are computed: in a shuffled
 batch about half of the (B, L) words are padding. The spans' logits are scattered back into
 the (B, L, W, C) grid, whose other cells hold 0 (`span_mask` marks which cells count).
+
+The `marker` span layer is a single Linear, so all of it folds into the labels:
+`(Wˢs + Wᵉe + b)·q = s·(Wˢᵀq) + e·(Wᵉᵀq) + b·q`.
 """
 
 from __future__ import annotations
@@ -25,9 +30,13 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def mlp(d_in: int, d_out: int, dropout: float) -> nn.Sequential:
-    """GLiNER's projection block: Linear(d_in, 4·d_out) → ReLU → Dropout → Linear(4·d_out, d_out)."""
-    return nn.Sequential(nn.Linear(d_in, 4 * d_out), nn.ReLU(), nn.Dropout(dropout), nn.Linear(4 * d_out, d_out))
+SPAN_MODES = ("markerV0", "marker")
+
+
+def mlp(d_in: int, d_out: int, dropout: float, expansion: int = 4) -> nn.Sequential:
+    """GLiNER's projection block: Linear(d_in, k·d_out) → ReLU → Dropout → Linear(k·d_out, d_out), k = expansion."""
+    k = expansion * d_out
+    return nn.Sequential(nn.Linear(d_in, k), nn.ReLU(), nn.Dropout(dropout), nn.Linear(k, d_out))
 
 
 class BiLSTM(nn.Module):
@@ -46,17 +55,29 @@ class BiLSTM(nn.Module):
 
 
 class GlinerHead(nn.Module):
-    def __init__(self, encoder_width: int, hidden_size: int, max_width: int, lstm_layers: int, dropout: float):
+    def __init__(
+        self,
+        encoder_width: int,
+        hidden_size: int,
+        max_width: int,
+        lstm_layers: int,
+        dropout: float,
+        span_mode: str = "markerV0",
+    ):
         super().__init__()
         D = hidden_size
         if D % 2:
             raise ValueError(f"hidden_size must be even for the BiLSTM, found {D}")
+        if span_mode not in SPAN_MODES:
+            raise ValueError(f"span_mode must be one of {', '.join(SPAN_MODES)}, found {span_mode!r}")
         self.max_width = max_width
+        self.span_mode = span_mode
         self.projection = nn.Linear(encoder_width, D) if encoder_width != D else nn.Identity()
         self.lstm = BiLSTM(D, lstm_layers) if lstm_layers > 0 else None
-        self.start_mlp = mlp(D, D, dropout)
-        self.end_mlp = mlp(D, D, dropout)
-        self.span_mlp = mlp(2 * D, D, dropout)
+        expansion = 4 if span_mode == "markerV0" else 2
+        self.start_mlp = mlp(D, D, dropout, expansion)
+        self.end_mlp = mlp(D, D, dropout, expansion)
+        self.span_mlp = mlp(2 * D, D, dropout) if span_mode == "markerV0" else nn.Linear(2 * D, D)
         self.label_mlp = mlp(D, D, dropout)
 
     def forward(
@@ -67,6 +88,8 @@ class GlinerHead(nn.Module):
     ) -> torch.Tensor:
         h = self._word_states(words, word_count)  # (B, L, D)
         q = self.label_mlp(self.projection(labels))  # (B, C, D)
+        if self.span_mode == "marker":
+            return self._marker_logits(h, q)
         first, _, drop, last = self.span_mlp
         B, L, D = h.shape
         W = self.max_width
@@ -90,8 +113,18 @@ class GlinerHead(nn.Module):
         logits = scores.new_zeros(B * L * W, scores.shape[-1]).index_copy(0, (b * L + i) * W + w, scores)
         return logits.view(B, L, W, -1)  # (B, L, W, C); 0 outside the text
 
+    def _marker_logits(self, h: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+        """`marker` mode: the span Linear folded into the labels, (B, L, D) × (B, C, D) → (B, L, W, C)."""
+        D = h.shape[-1]
+        out = self.span_mlp
+        q_start = q @ out.weight[:, :D]  # (B, C, D): Wˢᵀq
+        q_end = q @ out.weight[:, D:]  # (B, C, D): Wᵉᵀq
+        from_start = self.start_mlp(h).relu() @ q_start.transpose(1, 2)  # (B, L, C)
+        from_end = self.end_mlp(h).relu() @ q_end.transpose(1, 2)  # (B, L, C)
+        return from_start.unsqueeze(2) + self._ends(from_end) + (q @ out.bias)[:, None, None, :]
+
     def span_vectors(self, words: torch.Tensor, word_count: torch.Tensor) -> torch.Tensor:
-        """The plain markerV0 span representation (B, L, W, D), for tests and inspection."""
+        """The plain span representation (B, L, W, D) of the head's span mode, for tests and inspection."""
         h = self._word_states(words, word_count)
         start, end = self.start_mlp(h), self._ends(self.end_mlp(h))  # (B, L, D), (B, L, W, D)
         start = start.unsqueeze(2).expand_as(end)

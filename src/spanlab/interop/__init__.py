@@ -1,0 +1,1 @@
+"""Interoperability with other NER toolkits: gliner checkpoints."""

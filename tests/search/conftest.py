@@ -38,3 +38,9 @@ def tiny_base(tmp_path, tiny_encoder_dir, tiny_corpus) -> Path:
 def make_space(tmp_path):
     """make_space(space, search, name="space.yaml") → path of a space file."""
     return lambda space, search, name="space.yaml": write_space(tmp_path, space, search, name)
+
+
+@pytest.fixture
+def make_base(tmp_path, tiny_encoder_dir, tiny_corpus):
+    """make_base(steps=..., eval_steps=...) → path of a base config on the tiny encoder and corpus."""
+    return lambda **kw: write_base(tmp_path, tiny_encoder_dir, tiny_corpus, **kw)

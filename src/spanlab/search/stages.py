@@ -13,6 +13,7 @@ import math
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import replace
 
 import optuna
@@ -47,10 +48,19 @@ def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
             if stage == "verify":
                 enqueue_verify(study, study_dir, s, budget)
         run_workers(study_dir, stage, workers)
+        while unfinished(load(study_dir, stage, s)):
+            # Trials still RUNNING: workers elsewhere, or workers killed before this run. Wait
+            # a heartbeat; dead ones go stale, are re-queued and resumed by the next worker.
+            time.sleep(s.heartbeat_seconds)
+            run_workers(study_dir, stage, workers)
         study_dir.save_stage(stage, study_dir.load_stage(stage)[0], budget, done=True)
     summary = summarize(study_dir, s)
     atomic_write_json(study_dir.root / "summary.json", summary)
     return summary
+
+
+def unfinished(study: optuna.Study) -> bool:
+    return any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in study.get_trials(deepcopy=False))
 
 
 def run_workers(study_dir: StudyDir, stage: str, workers: int) -> None:
@@ -172,10 +182,13 @@ def summarize(study_dir: StudyDir, s: SearchConfig) -> dict:
 
 
 def trial_row(t: FrozenTrial, stage: str, s: SearchConfig) -> dict:
-    seconds = float(t.user_attrs.get("device_seconds", 0.0))
+    # A killed attempt's steps and time up to its last checkpoint are counted by its retry, which
+    # resumed them; what it ran after that checkpoint is lost and not counted.
+    failed = t.state == TrialState.FAIL
+    seconds = 0.0 if failed else float(t.user_attrs.get("device_seconds", 0.0))
     return {
         "stage": stage, "number": t.number, "state": t.state.name, "value": t.value,
-        "overrides": t.user_attrs.get("overrides", t.params), "steps": int(t.user_attrs.get("steps", 0)),
+        "overrides": t.user_attrs.get("overrides", t.params), "steps": 0 if failed else int(t.user_attrs.get("steps", 0)),
         "device_seconds": seconds, "cost": cost(seconds, s.price_per_hour),
         "cached": t.user_attrs.get("cached_from") is not None, "trial_dir": t.user_attrs.get("trial_dir"),
         "curve": {int(k): v for k, v in t.intermediate_values.items()},

@@ -158,7 +158,19 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
         sampler = study.sampler
         if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study) and not waiting:
             return
+        if not waiting and saturated(trials):
+            return
         study.optimize(objective, n_trials=1, catch=())
+
+
+SATURATION = 5
+
+
+def saturated(trials: list[optuna.trial.FrozenTrial]) -> bool:
+    """The last SATURATION trials all repeated trained configurations: a small (or narrowed)
+    categorical space is used up, and cached trials would spend nothing, forever."""
+    done = [t for t in trials if t.state == TrialState.COMPLETE or t.state == TrialState.PRUNED]
+    return len(done) >= SATURATION and all(t.user_attrs.get("cached_from") for t in done[-SATURATION:])
 
 
 def worker_main(root: str, stage: str) -> None:

@@ -40,6 +40,7 @@ class StagesConfig:
     explore: float = 0.2  # share of the budget: the whole space
     focus: float = 0.5  # the space narrowed around the best `top_k` trials of explore
     verify: float = 0.3  # the best `top_k` configurations re-run with every seed
+    focus_from: int = 3  # the focus space spans the values of this many best explore trials
     top_k: int = 3
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
 
@@ -73,8 +74,8 @@ def parse_search(raw: Any, where: str) -> SearchConfig:
     shares = (s.explore, s.focus, s.verify)
     if s.enabled and (min(shares) < 0 or abs(sum(shares) - 1.0) > 1e-6):
         problems.append(f"search.stages: explore + focus + verify must be shares summing to 1, found {shares}")
-    if s.enabled and (s.top_k < 1 or not s.seeds):
-        problems.append("search.stages: top_k must be >= 1 and seeds non-empty")
+    if s.enabled and (s.top_k < 1 or s.focus_from < 1 or not s.seeds):
+        problems.append("search.stages: top_k and focus_from must be >= 1, seeds non-empty")
     if cfg.reduction_factor < 2:
         problems.append(f"search.reduction_factor: must be >= 2, found {cfg.reduction_factor}")
     if cfg.price_per_hour < 0:

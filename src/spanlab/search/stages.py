@@ -42,7 +42,7 @@ def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
         budget = share * s.budget.amount
         study = None
         if not study_dir.stage_file(stage).is_file():
-            stage_params = narrow(params, ranked_trials(study_dir, s, "explore"), s.stages.top_k) if stage == "focus" else params
+            stage_params = narrow(params, ranked_trials(study_dir, s, "explore"), s.stages.focus_from) if stage == "focus" else params
             study_dir.save_stage(stage, stage_params, budget)
             study = open_study(study_dir, stage, stage_params, s, create=True)
             if stage == "verify":

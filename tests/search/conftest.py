@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 
-def write_base(tmp_path: Path, encoder_dir: Path, corpus, steps: int = 12, eval_steps: int = 4) -> Path:
+def write_base(tmp_path: Path, encoder_dir: Path, corpus, steps: int = 8, eval_steps: int = 4) -> Path:
     cfg = {
         "model": {"encoder": str(encoder_dir), "hidden_size": 32, "max_width": 4, "dropout": 0.0, "max_types": 5,
                   "max_len": 32},

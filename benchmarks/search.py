@@ -85,6 +85,8 @@ def main() -> None:
 
     from spanlab.search.tune import tune
 
+    if not Path(args.data, "GNER__WikiANN-en__train.jsonl.gz").is_file():
+        sys.exit(f"{args.data}: no GNER__WikiANN-en__train.jsonl.gz here; pass --data /path/to/shared/data/train-mix")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     base = work / "base.yaml"

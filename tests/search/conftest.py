@@ -44,3 +44,10 @@ def make_space(tmp_path):
 def make_base(tmp_path, tiny_encoder_dir, tiny_corpus):
     """make_base(steps=..., eval_steps=...) → path of a base config on the tiny encoder and corpus."""
     return lambda **kw: write_base(tmp_path, tiny_encoder_dir, tiny_corpus, **kw)
+
+
+def pytest_collection_modifyitems(items):
+    # Optuna marks heartbeats, retries and its matplotlib plots experimental; the search relies on them.
+    for item in items:
+        if "tests/search/" in str(item.fspath):
+            item.add_marker(pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"))

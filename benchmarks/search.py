@@ -4,7 +4,7 @@ at 20% of the grid's compute. Target: best F1 within 0.5 of the grid's best.
     flock /work/wt/cpu.lock nice -n 19 env OMP_NUM_THREADS=1 python benchmarks/search.py
 
 Task (fixed, CPU-cheap): GLiNER on the default all-MiniLM-L6-v2, trained on the first 4,000
-shuffled passages of the mix's WikiANN-en train file for 120 steps (batch 8), scored every 40
+shuffled passages of the mix's WikiANN-en train file for 90 steps (batch 8), scored every 30
 steps on 100 sentences of WikiANN-en dev (held apart from training; not a zero-shot test set).
 Space: lr_encoder × lr_others × focal alpha, 3 values each (27 configurations).
 Compute = optimiser steps summed over trials (pruned trials count the steps they ran).
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine_info, write_results  # noqa: E402
 
 DATA = "../shared/data/train-mix"
-STEPS, EVAL_STEPS = 120, 40
+STEPS, EVAL_STEPS = 90, 30
 VALUES = {
     "train.lr_encoder": [1.0e-4, 3.0e-4, 1.0e-3],
     "train.lr_others": [3.0e-3, 1.0e-2, 3.0e-2],

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine_info, write_results  # noqa: E402
+from common import ROOT, machine_info, write_results
 
 DATA = "../shared/data/train-mix"
 STEPS, EVAL_STEPS = 90, 30

@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from spanlab.cli import app
-from spanlab.search.space import read_space_file
 from spanlab.search.settings import parse_search
+from spanlab.search.space import read_space_file
 
 runner = CliRunner()
 

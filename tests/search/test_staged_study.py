@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-import optuna
 import pytest
 
 from spanlab.search.report import write_report
-from spanlab.search.study_dir import StudyDir
 from spanlab.search.tune import tune
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from spanlab.config import EvalConfig  # noqa: E402
-from spanlab.evaluation.suite import load_suite  # noqa: E402
-from spanlab.evaluation.sweep import threshold_sweep  # noqa: E402
-from spanlab.io import atomic_write_json  # noqa: E402
+from spanlab.config import EvalConfig
+from spanlab.evaluation.suite import load_suite
+from spanlab.evaluation.sweep import threshold_sweep
+from spanlab.io import atomic_write_json
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05 … 0.95
 DEFAULT = 0.5
@@ -60,7 +60,7 @@ def calibrate(model_dir: str | Path, dev: list[str], out: str | Path | None = No
 
 def verdict(best_threshold: float, gain: float, tolerance: float) -> str:
     if gain <= tolerance:
-        return "well calibrated: 0.5 is within {:.1f} F1 of the best threshold".format(100 * tolerance)
+        return f"well calibrated: 0.5 is within {100 * tolerance:.1f} F1 of the best threshold"
     side = "too conservative" if best_threshold < DEFAULT else "too aggressive"
     why = "true entities score below 0.5" if best_threshold < DEFAULT else "false entities score above 0.5"
     return f"{side} at 0.5 ({why}): threshold {best_threshold} gains {100 * gain:.1f} F1"

@@ -9,7 +9,6 @@ finds that trial's checkpoints and resumes training from the last one.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ from spanlab.search.space import Param, overrides_from
 from spanlab.search.study_dir import StudyDir
 from spanlab.search.trial import config_hash, elapsed_seconds, has_checkpoint, run_trial, trial_config
 
-logger = logging.getLogger(__name__)
 # Heartbeats and retries are marked experimental in Optuna; they are what this module is built on.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-import optuna  # noqa: E402
+import matplotlib.pyplot as plt
+import optuna
 
-from spanlab.io import atomic_write_text  # noqa: E402
-from spanlab.search.stages import load, stage_plan  # noqa: E402
-from spanlab.search.study_dir import StudyDir  # noqa: E402
+from spanlab.io import atomic_write_text
+from spanlab.search.stages import load
+from spanlab.search.study_dir import StudyDir
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from spanlab.errors import ConfigError
 from spanlab.io import atomic_write_json
-from spanlab.search.space import Param, read_space_file
 from spanlab.search.settings import SearchConfig, parse_search
+from spanlab.search.space import Param, read_space_file
 
 
 @dataclass

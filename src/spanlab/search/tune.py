@@ -33,7 +33,7 @@ def prepare(config: Path, space: Path, out: Path, storage: str | None = None, bu
             overrides: list[str] | None = None, backend: str = "optuna") -> StudyDir:
     """Write base.yaml, space.yaml and study.json into `out` (or check an existing study matches)."""
     cfg = load_config(config, overrides or [])
-    params, raw_search = read_space_file(space)  # validates before anything is written
+    _, raw_search = read_space_file(space)  # validates before anything is written
     text = Path(space).read_text(encoding="utf-8")
     if budget:
         doc = yaml.safe_load(text)

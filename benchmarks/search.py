@@ -178,7 +178,12 @@ def table(doc: dict, png: str) -> str:
         spread = f"{v['mean']:.1f} ± {v['std']:.1f} ({', '.join(f'{x:.1f}' for x in v['values'])})" if v else "–"
         lines.append(f"| {name} | {m['best_f1']:.1f} | {m['best_f1'] - doc['grid_best_f1']:+.1f} | {m['steps']} "
                      f"(search {m['search_steps']}) | {100 * m['fraction_of_grid_steps']:.0f}% | {spread} |")
-    return "\n".join(lines) + f"\n\n![best-so-far F1 against steps]({png})\n\n{doc['task']}"
+    t = doc["task"]
+    task = (f"Task: {t['encoder']} trained on {t['train']}, {t['steps_per_trial']} steps per trial, dev F1 on "
+            f"{t['dev']} every {t['eval_steps']} steps at threshold {t['threshold']}; space {json.dumps(t['space'])}. "
+            "Methods: staged explore 35% → focus 25% → verify 40% of a budget of 20% of the grid's steps, 2 workers; "
+            "verify re-runs the best configuration with seeds 0, 1, 2.")
+    return "\n".join(lines) + f"\n\n![best-so-far F1 against steps]({png})\n\n{task}"
 
 
 if __name__ == "__main__":

@@ -76,8 +76,11 @@ class TrainConfig:
     lr_encoder: float = 1e-5
     lr_others: float = 5e-5
     weight_decay: float = 0.01
-    scheduler: Literal["cosine", "linear", "constant_with_warmup"] = "cosine"
+    scheduler: Literal["cosine", "linear", "constant_with_warmup", "warmup_stable_decay"] = "cosine"
     warmup_ratio: float = 0.1
+    # warmup_stable_decay: the last decay_ratio of the steps decay to 0; until then the rate stays
+    # flat, so a checkpoint from the stable phase can be continued for more steps.
+    decay_ratio: float = 0.1
     max_grad_norm: float = 10.0
     seed: int = 0
     threads: int | None = None  # torch.set_num_threads; None keeps torch's default
@@ -146,6 +149,15 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors), where=source)
     return cfg
+
+
+def build_section(cls: type, raw: Any, where: str) -> Any:
+    """Instantiate any config dataclass from a mapping with the same checks (used by other files' sections)."""
+    errors: list[str] = []
+    obj = _build(cls, raw, "", errors)
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors), where=where)
+    return obj
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

@@ -52,6 +52,7 @@ app = typer.Typer(
 )
 
 from spanlab.cli import convert, evaluate, predict, quickstart, train  # noqa: E402  (they register their commands on `app`)
+from spanlab.cli import calibrate, report, tune  # noqa: E402,F401  (search: spanlab.search)
 
 __all__ = ["app", "main", "convert", "evaluate", "predict", "train"]
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import platform
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
+from transformers import EarlyStoppingCallback, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from spanlab.config import RunConfig, save_config
@@ -33,8 +34,9 @@ from spanlab.training.trainer import SpanTrainer
 logger = logging.getLogger(__name__)
 
 
-def train(cfg: RunConfig, resume: bool | str = False) -> Path:
-    """Train, evaluate every `eval_steps`, keep the best; returns the final model folder."""
+def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[TrainerCallback] = ()) -> Path:
+    """Train, evaluate every `eval_steps`, keep the best; returns the final model folder.
+    `callbacks` are added to the Trainer's (the search uses one to report and prune)."""
     run_dir = Path(cfg.train.output_dir)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
@@ -52,9 +54,11 @@ def train(cfg: RunConfig, resume: bool | str = False) -> Path:
     save_config(cfg, run_dir / "config.yaml")
     atomic_write_json(run_dir / "versions.json", versions() | {"seed": cfg.train.seed, "data": report.summary()})
     metrics_log = MetricsLog(run_dir / "metrics.jsonl")
+    extra_callbacks = list(callbacks)
     callbacks = [metrics_log, SaveModelMetadata(model)]
     if cfg.train.early_stopping_patience and evaluator:
         callbacks.append(EarlyStoppingCallback(cfg.train.early_stopping_patience))
+    callbacks.extend(extra_callbacks)
 
     trainer = SpanTrainer(
         model=model,
@@ -129,6 +133,7 @@ def training_arguments(cfg: RunConfig, with_eval: bool) -> TrainingArguments:
         learning_rate=t.lr_others,
         weight_decay=t.weight_decay,
         lr_scheduler_type=t.scheduler,
+        lr_scheduler_kwargs=_scheduler_kwargs(t),
         warmup_steps=t.warmup_ratio,
         max_grad_norm=t.max_grad_norm,
         seed=t.seed,
@@ -151,6 +156,12 @@ def training_arguments(cfg: RunConfig, with_eval: bool) -> TrainingArguments:
         train_sampling_strategy="sequential",
         disable_tqdm=False,
     )
+
+
+def _scheduler_kwargs(t) -> dict:
+    if t.scheduler != "warmup_stable_decay":
+        return {}
+    return {"num_decay_steps": max(1, round(t.decay_ratio * t.steps))}
 
 
 class ExampleDataset(torch.utils.data.Dataset):

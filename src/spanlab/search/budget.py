@@ -1,0 +1,32 @@
+"""What trials have spent, in the budget's unit, and what they cost.
+
+Every trial records `steps` (at each evaluation, so pruned and running trials count what
+they ran) and `device_seconds`; cached trials (an identical config already trained) spend 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from optuna.trial import FrozenTrial, TrialState
+
+# Trials that hold budget: finished ones, and running ones (so parallel workers do not overshoot).
+SPENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+
+
+def trial_spend(t: FrozenTrial, unit: str) -> float:
+    if t.user_attrs.get("cached_from") is not None:
+        return 0.0
+    if unit == "trials":
+        return 1.0
+    if unit == "steps":
+        return float(t.user_attrs.get("steps", 0))
+    return float(t.user_attrs.get("device_seconds", 0.0)) / 3600.0  # device_hours
+
+
+def spent(trials: Iterable[FrozenTrial], unit: str) -> float:
+    return sum(trial_spend(t, unit) for t in trials if t.state in SPENDING)
+
+
+def cost(device_seconds: float, price_per_hour: float) -> float:
+    return device_seconds / 3600.0 * price_per_hour

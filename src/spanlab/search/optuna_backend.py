@@ -1,0 +1,175 @@
+"""Optuna backend: storage with heartbeats, samplers, pruners, the objective and a worker loop.
+
+Workers are processes sharing one storage (SQLite in the study folder by default, any RDB
+URL with `--storage`). Each trial beats a heartbeat; when a worker dies, the next worker to
+start a trial marks the silent one failed and `RetryHeartbeatStaleTrialCallback` re-queues it with
+the same parameters. The retry keeps the original trial's number in its folder name, so it
+finds that trial's checkpoints and resumes training from the last one.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+
+from spanlab.errors import ConfigError
+from spanlab.search.budget import spent
+from spanlab.search.settings import SearchConfig
+from spanlab.search.space import Param, overrides_from
+from spanlab.search.study_dir import StudyDir
+from spanlab.search.trial import config_hash, elapsed_seconds, has_checkpoint, run_trial, trial_config
+
+# Heartbeats and retries are marked experimental in Optuna; they are what this module is built on.
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def make_storage(url: str, s: SearchConfig) -> RDBStorage:
+    engine = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else None  # parallel SQLite writers wait
+    return RDBStorage(
+        url, engine_kwargs=engine, heartbeat_interval=s.heartbeat_seconds, grace_period=s.grace_seconds,
+        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=s.max_retry),
+    )
+
+
+def make_sampler(kind: str, params: list[Param], seed: int) -> optuna.samplers.BaseSampler:
+    if kind == "grid":
+        continuous = [p.key for p in params if not p.categorical]
+        if continuous:
+            raise ConfigError(f"the grid sampler needs `grid` or `choice` values; continuous: {continuous}",
+                              fix="give those keys as {grid: [...]} or use sampler: random / tpe")
+        return optuna.samplers.GridSampler({p.key: list(p.values) for p in params}, seed=seed)
+    if kind == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    # constant_liar: parallel workers do not all sample next to the same running trial.
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True, n_startup_trials=5)
+
+
+def make_pruner(kind: str, s: SearchConfig, eval_steps: int, max_steps: int) -> optuna.pruners.BasePruner:
+    min_resource = s.min_resource or eval_steps
+    if kind == "asha":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource, reduction_factor=s.reduction_factor)
+    if kind == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=min_resource, max_resource=max_steps,
+                                              reduction_factor=s.reduction_factor)
+    return optuna.pruners.NopPruner()
+
+
+def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in params:
+        if p.categorical:
+            out[p.key] = trial.suggest_categorical(p.key, list(p.values))
+        elif p.kind == "int":
+            out[p.key] = trial.suggest_int(p.key, int(p.low), int(p.high))
+        else:
+            out[p.key] = trial.suggest_float(p.key, p.low, p.high, log=p.kind == "loguniform")
+    return out
+
+
+class Objective:
+    """Sample (or take the enqueued `fixed` values), train in the trial's folder, return the metric."""
+
+    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str):
+        self.study_dir, self.stage, self.params, self.metric = study_dir, stage, params, metric
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        values = trial.user_attrs.get("fixed") or suggest(trial, self.params)
+        # A retried trial keeps the first attempt's number, hence its folder and checkpoints.
+        frozen = trial.study.get_trials(deepcopy=False)[trial.number]
+        number = RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+        trial_dir = self.study_dir.trial_dir(self.stage, trial.number if number is None else number)
+        cfg = trial_config(self.study_dir.base, overrides_from(values), trial_dir)
+        key = config_hash(cfg)
+        trial.set_user_attr("config_hash", key)
+        trial.set_user_attr("trial_dir", str(trial_dir.relative_to(self.study_dir.root)))
+        trial.set_user_attr("overrides", values)
+        cached = self._completed_twin(trial, key)
+        if cached is not None:
+            trial.set_user_attr("cached_from", cached[0])
+            trial.set_user_attr("steps", 0)
+            trial.set_user_attr("device_seconds", 0.0)
+            return cached[1]
+
+        def report(step: int, value: float) -> None:
+            trial.report(value, step)
+            trial.set_user_attr("steps", step)
+            trial.set_user_attr("device_seconds", elapsed_seconds(trial_dir))
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at step {step} ({self.metric}={value:.4f})")
+
+        result = run_trial(cfg, self.metric, report=report, resume=has_checkpoint(trial_dir))
+        trial.set_user_attr("steps", result.steps)
+        trial.set_user_attr("device_seconds", result.device_seconds)
+        return result.value
+
+    def _completed_twin(self, trial: optuna.Trial, key: str) -> tuple[str, float] | None:
+        """(name, value) of a completed trial with the same config, in any stage of this study."""
+        storage = trial.study._storage
+        prefix = self.study_dir.meta()["name"] + "-"
+        for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+            if not summary.study_name.startswith(prefix):
+                continue
+            study = optuna.load_study(study_name=summary.study_name, storage=storage)
+            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+                if t.user_attrs.get("config_hash") == key and t.user_attrs.get("cached_from") is None:
+                    return f"{summary.study_name}#{t.number}", float(t.value)  # type: ignore[arg-type]
+        return None
+
+
+def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool) -> optuna.Study:
+    from spanlab.config import load_config
+
+    base = load_config(study_dir.base)
+    sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
+    pruner_kind = "none" if stage == "verify" else s.pruner
+    kwargs = dict(
+        study_name=study_dir.study_name(stage), storage=make_storage(study_dir.storage_url(), s),
+        sampler=make_sampler(sampler_kind, params, s.seed),
+        pruner=make_pruner(pruner_kind, s, base.train.eval_steps, base.train.steps),
+    )
+    if create:
+        return optuna.create_study(direction="maximize", load_if_exists=True, **kwargs)
+    return optuna.load_study(**kwargs)
+
+
+def run_worker(study_dir: StudyDir, stage: str) -> None:
+    """Run trials of `stage` until its budget is spent, its grid is done or its queue is empty."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    params, s = study_dir.settings()
+    stage_params, budget, _ = study_dir.load_stage(stage)
+    study = open_study(study_dir, stage, stage_params, s, create=False)
+    objective = Objective(study_dir, stage, stage_params, s.metric)
+    unit = s.budget.unit
+    while True:
+        optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
+        trials = study.get_trials(deepcopy=False)
+        waiting = any(t.state == TrialState.WAITING for t in trials)
+        if stage == "verify" and not waiting:
+            return
+        if stage != "verify" and spent(trials, unit) >= budget and not waiting:
+            return
+        sampler = study.sampler
+        if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study) and not waiting:
+            return
+        if not waiting and saturated(trials):
+            return
+        study.optimize(objective, n_trials=1, catch=())
+
+
+SATURATION = 5
+
+
+def saturated(trials: list[optuna.trial.FrozenTrial]) -> bool:
+    """The last SATURATION trials all repeated trained configurations: a small (or narrowed)
+    categorical space is used up, and cached trials would spend nothing, forever."""
+    done = [t for t in trials if t.state == TrialState.COMPLETE or t.state == TrialState.PRUNED]
+    return len(done) >= SATURATION and all(t.user_attrs.get("cached_from") for t in done[-SATURATION:])
+
+
+def worker_main(root: str, stage: str) -> None:
+    run_worker(StudyDir(Path(root)), stage)

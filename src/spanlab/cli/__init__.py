@@ -52,6 +52,7 @@ app = typer.Typer(
 )
 
 from spanlab.cli import evaluate, predict, quickstart, train  # noqa: E402  (they register their commands on `app`)
+from spanlab.cli import export, serve  # noqa: E402
 
 __all__ = ["app", "main", "evaluate", "predict", "train"]
 

@@ -91,6 +91,8 @@ class GlinerHead(nn.Module):
         """(B, L, K) → (B, L, W, K) where [:, i, w] = x[:, i + w] (zeros past the end)."""
         B, L, K = x.shape
         padded = F.pad(x, (0, 0, 0, self.max_width - 1))  # (B, L + W - 1, K)
+        if torch.onnx.is_in_onnx_export():  # ONNX has no unfold over a dynamic axis: W shifted slices instead
+            return torch.stack([padded[:, w : w + L] for w in range(self.max_width)], dim=2)  # (B, L, W, K)
         return padded.unfold(1, self.max_width, 1).permute(0, 1, 3, 2)  # (B, L, W, K)
 
 

@@ -53,6 +53,21 @@ def tiny_encoder_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_model_dir(tiny_encoder_dir, tmp_path_factory) -> Path:
+    """A random tiny SpanModel (2-layer BERT, width 32, max_types 3) saved to disk."""
+    from spanlab.config import ModelConfig
+    from spanlab.model import SpanModel
+
+    torch.manual_seed(0)
+    model = SpanModel.from_encoder(
+        ModelConfig(encoder=str(tiny_encoder_dir), hidden_size=32, max_width=4, max_types=3, max_len=128)
+    )
+    folder = tmp_path_factory.mktemp("tiny-model")
+    model.eval().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def tiny_tokenizer(tiny_encoder_dir):
     """The tiny encoder's tokenizer with <<ENT>> / <<SEP>> added, as the model sees it."""
     from spanlab.encoder.load import load_tokenizer

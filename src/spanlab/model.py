@@ -215,8 +215,7 @@ class SpanModel(nn.Module):
             probs, counts = [], None
             for chunk in chunks:
                 inputs = collator.encode(batch, [chunk] * len(batch))
-                out = self(**{k: v.to(self.device) for k, v in inputs.items()})
-                probs.append(torch.sigmoid(out["logits"]).masked_fill(~out["mask"], 0.0))
+                probs.append(self.span_probs(inputs))
                 counts = inputs["word_count"]
             decoded = decode_batch(
                 torch.cat(probs, dim=-1).float().cpu(), counts.tolist(), threshold,
@@ -226,6 +225,14 @@ class SpanModel(nn.Module):
                 results[i] = [(s, e, labels[c], float(p)) for s, e, c, p in spans]
         self.train(was_training)
         return results
+
+    def span_probs(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(B, L, W, C) probabilities for collated inputs, 0 where the span or label is padding.
+
+        The one step an inference backend replaces (`spanlab.inference.onnx_model` runs it in onnxruntime).
+        """
+        out = self(**{k: v.to(self.device) for k, v in inputs.items()})
+        return torch.sigmoid(out["logits"]).masked_fill(~out["mask"], 0.0)
 
     @property
     def device(self) -> torch.device:

@@ -100,3 +100,12 @@ def test_marker_mode_folded_logits_equal_the_plain_form(lstm_layers):
 def test_unknown_span_mode_is_refused():
     with pytest.raises(ValueError, match="span_mode"):
         GlinerHead(8, 8, max_width=2, lstm_layers=0, dropout=0.0, span_mode="query")
+
+
+def test_export_grid_path_equals_the_packed_path(monkeypatch):
+    torch.manual_seed(0)
+    head = GlinerHead(16, 16, max_width=3, lstm_layers=1, dropout=0.4).eval()
+    words, count, labels = torch.randn(2, 5, 16), torch.tensor([5, 2]), torch.randn(2, 4, 16)
+    packed = head(words, count, labels)
+    monkeypatch.setattr(torch.onnx, "is_in_onnx_export", lambda: True)
+    torch.testing.assert_close(head(words, count, labels), packed, atol=1e-5, rtol=1e-5)

@@ -53,6 +53,7 @@ app = typer.Typer(
 
 from spanlab.cli import convert, evaluate, predict, quickstart, train  # noqa: E402  (they register their commands on `app`)
 from spanlab.cli import calibrate, report, tune  # noqa: E402,F401  (search: spanlab.search)
+from spanlab.cli import export, serve  # noqa: E402,F401  (inference and serving)
 
 __all__ = ["app", "main", "convert", "evaluate", "predict", "train"]
 

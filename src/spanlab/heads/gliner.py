@@ -90,6 +90,8 @@ class GlinerHead(nn.Module):
         q = self.label_mlp(self.projection(labels))  # (B, C, D)
         if self.span_mode == "marker":
             return self._marker_logits(h, q)
+        if torch.onnx.is_in_onnx_export():  # a traced graph cannot hold the data-dependent packing below
+            return self._grid_logits(h, q, word_count)
         first, _, drop, last = self.span_mlp
         B, L, D = h.shape
         W = self.max_width
@@ -112,6 +114,16 @@ class GlinerHead(nn.Module):
         scores = torch.cat([x @ qh.T + qb for x, qh, qb in zip(hidden.split(per_example), q_hidden, q_bias)])
         logits = scores.new_zeros(B * L * W, scores.shape[-1]).index_copy(0, (b * L + i) * W + w, scores)
         return logits.view(B, L, W, -1)  # (B, L, W, C); 0 outside the text
+
+    def _grid_logits(self, h: torch.Tensor, q: torch.Tensor, word_count: torch.Tensor) -> torch.Tensor:
+        """markerV0 over the whole (B, L, W) grid, padding included (inference only, for export)."""
+        first, _, _, last = self.span_mlp
+        D = h.shape[-1]
+        from_start = F.linear(self.start_mlp(h).relu(), first.weight[:, :D], first.bias)  # (B, L, 4D)
+        from_end = F.linear(self.end_mlp(h).relu(), first.weight[:, D:])  # (B, L, 4D)
+        hidden = (from_start.unsqueeze(2) + self._ends(from_end)).relu()  # (B, L, W, 4D)
+        logits = torch.einsum("blwk,bck->blwc", hidden, q @ last.weight) + (q @ last.bias)[:, None, None, :]
+        return logits * span_mask(word_count, h.shape[1], self.max_width)[..., None]  # 0 outside the text
 
     def _marker_logits(self, h: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
         """`marker` mode: the span Linear folded into the labels, (B, L, D) × (B, C, D) → (B, L, W, C)."""
@@ -138,6 +150,8 @@ class GlinerHead(nn.Module):
         """(B, L, K) → (B, L, W, K) where [:, i, w] = x[:, i + w] (zeros past the end)."""
         B, L, K = x.shape
         padded = F.pad(x, (0, 0, 0, self.max_width - 1))  # (B, L + W - 1, K)
+        if torch.onnx.is_in_onnx_export():  # ONNX has no unfold over a dynamic axis: W shifted slices instead
+            return torch.stack([padded[:, w : w + L] for w in range(self.max_width)], dim=2)  # (B, L, W, K)
         return padded.unfold(1, self.max_width, 1).permute(0, 1, 3, 2)  # (B, L, W, K)
 
 

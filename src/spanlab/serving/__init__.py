@@ -1,0 +1,1 @@
+"""HTTP serving: a FastAPI app with micro-batched extraction and a small web page (`spanlab serve`)."""

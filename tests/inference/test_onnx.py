@@ -1,0 +1,69 @@
+"""ONNX export: dynamic axes, parity with PyTorch (fp32 exact entities, int8 close), the CLI and load errors."""
+
+from __future__ import annotations
+
+import onnx
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from spanlab.cli import app
+from spanlab.errors import ModelLoadError
+from spanlab.inference.onnx_check import check_onnx
+from spanlab.inference.onnx_model import OnnxSpanModel, load_model
+from spanlab.model import SpanModel
+
+TEXTS = [
+    "Alice met Bob in Paris , France , on a cold Monday morning in 1999 .",
+    "Kowalczykowski visited São Paulo !",
+    "Hi",
+]
+LABELS = ["person", "city", "organization", "date", "country"]  # two passes at max_types 3
+
+
+def test_graph_has_dynamic_batch_and_length_axes(tiny_onnx_dir):
+    graph = onnx.load(str(tiny_onnx_dir / "model.onnx")).graph
+    dims = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in graph.input}
+    assert dims["input_ids"] == ["batch", "tokens"]
+    assert dims["word_pos"] == ["batch", "words"]
+    assert dims["label_pos"] == ["batch", "labels"]
+    out = [d.dim_param or d.dim_value for d in graph.output[0].type.tensor_type.shape.dim]
+    assert out[0] == "batch" and out[1] == "words" and out[3] == "labels"
+
+
+def test_onnx_predict_matches_pytorch_for_other_batch_sizes_and_lengths(tiny_model_dir, tiny_onnx_dir):
+    torch_model = SpanModel.from_pretrained(tiny_model_dir)
+    onnx_model = OnnxSpanModel.from_pretrained(tiny_onnx_dir, threads=1)
+    for batch_size in (1, 2, 8):
+        expected = torch_model.predict(TEXTS, LABELS, threshold=0.3, batch_size=batch_size)
+        found = onnx_model.predict(TEXTS, LABELS, threshold=0.3, batch_size=batch_size)
+        assert any(expected)
+        assert [[(e["start"], e["end"], e["label"]) for e in t] for t in found] == [
+            [(e["start"], e["end"], e["label"]) for e in t] for t in expected
+        ]
+        scores = [e["score"] for t in found for e in t]
+        assert scores == pytest.approx([e["score"] for t in expected for e in t], abs=1e-4)
+
+
+def test_check_reports_tiny_logit_differences(tiny_model_dir, tiny_onnx_dir):
+    fp32 = check_onnx(tiny_model_dir, tiny_onnx_dir, texts=TEXTS, labels=LABELS, threshold=0.3)
+    assert fp32["same_entities"] and fp32["entities_torch"] > 0
+    assert fp32["max_abs_logit_diff"] < 1e-4
+    int8 = check_onnx(tiny_model_dir, tiny_onnx_dir, int8=True, texts=TEXTS, labels=LABELS, threshold=0.3)
+    assert 0 < int8["max_abs_logit_diff"] < 0.5  # quantised: close, not equal
+
+
+def test_export_command_writes_and_checks(tiny_model_dir, tmp_path):
+    result = CliRunner().invoke(app, ["export", str(tiny_model_dir), "--onnx", str(tmp_path / "out"), "--check"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "model.onnx").is_file() and not (tmp_path / "out" / "model.int8.onnx").exists()
+    assert "identical entities" in result.output and "yes" in result.output
+    assert isinstance(load_model(tmp_path / "out", "onnx", threads=1), OnnxSpanModel)
+
+
+def test_missing_int8_graph_says_how_to_make_it(tiny_model_dir, tmp_path):
+    CliRunner().invoke(app, ["export", str(tiny_model_dir), "--onnx", str(tmp_path / "out")])
+    with pytest.raises(ModelLoadError, match="--int8"):
+        OnnxSpanModel.from_pretrained(tmp_path / "out", int8=True)
+    with pytest.raises(ModelLoadError, match="backend"):
+        load_model(tmp_path / "out", "tensorrt")

@@ -22,7 +22,7 @@ from spanlab.data.collate import SpanCollator
 from spanlab.data.draws import ExampleDataset
 from spanlab.data.prompts import LabelSampler, label_vocabulary
 from spanlab.data.readers import ReadReport, apply_label_map, load_label_map, read_gliner_files
-from spanlab.errors import ConfigError
+from spanlab.errors import ConfigError, DataError
 from spanlab.evaluation.suite import load_suite
 from spanlab.evaluation.zeroshot import evaluate_suite
 from spanlab.io import atomic_write_json
@@ -43,7 +43,13 @@ def train(cfg: RunConfig, resume: bool | str = False) -> Path:
 
     examples, report = load_training_data(cfg)
     model = SpanModel.from_encoder(cfg.model)
-    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, label_vocabulary(examples))
+    vocabulary = label_vocabulary(examples)
+    if not vocabulary:
+        raise DataError(
+            f"found no entity mention in {len(examples)} training records; expected at least one",
+            where=", ".join(cfg.data.train), fix="check data.train (and data.exclude, data.max_records)",
+        )
+    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, vocabulary)
     collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler)
     evaluator, suite = build_evaluator(cfg)
 

@@ -95,9 +95,11 @@ def output_errors(run_dir: Path, guard: CheckpointGuard, resume_from: str | None
     try:
         yield
     except pickle.UnpicklingError as e:
+        # torch's message also suggests weights_only=False, which is exactly what must not be done.
+        lines = [line for line in str(e).splitlines() if "GLOBAL" in line] or str(e).splitlines()[:1]
         raise ModelLoadError(
             f"refused to load a checkpoint file: it holds objects other than tensors and plain values, "
-            f"which unpickling would run as code ({str(e).splitlines()[0]})",
+            f"which unpickling would run as code ({lines[0].strip() if lines else 'unsafe pickle'})",
             where=resume_from or str(run_dir),
             fix="resume only from checkpoints written by spanlab; delete this checkpoint to resume from an older one",
         ) from None

@@ -59,7 +59,7 @@ def resume_checkpoint(run_dir: Path) -> Path | None:
     for _, folder, ok in checkpoints(run_dir):
         if not ok:
             logger.warning("%s: incomplete checkpoint (the save was cut short); removing it", folder)
-            shutil.rmtree(folder)
+            shutil.rmtree(folder, ignore_errors=True)  # another rank may be removing it too
     return last
 
 

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -73,9 +74,12 @@ def test_overfit_save_reload_f1_is_one(tiny_encoder_dir, tiny_corpus, tmp_path):
         torch.testing.assert_close(reloaded.state_dict()[name], tensor, atol=0, rtol=0, msg=name)
 
 
-def test_resume_continues_from_the_last_checkpoint(tiny_encoder_dir, tiny_corpus, tmp_path):
+@pytest.mark.parametrize("length_buckets", [False, True])
+def test_resume_continues_from_the_last_checkpoint(tiny_encoder_dir, tiny_corpus, tmp_path, length_buckets):
     run = tmp_path / "run"
-    cfg = tiny_run(tiny_encoder_dir, tiny_corpus, run, steps=10, eval_steps=5, suite=False, extra=("train.logging_steps=1",))
+    # Batches of 3 over 8 examples: checkpoint-5 falls inside an epoch, and epochs 2-3 follow it.
+    extra = ("train.logging_steps=1", "train.batch_size=3", f"train.length_buckets={str(length_buckets).lower()}")
+    cfg = tiny_run(tiny_encoder_dir, tiny_corpus, run, steps=10, eval_steps=5, suite=False, extra=extra)
     train(cfg)
     uninterrupted = load_file(str(run / "checkpoint-10" / "model.safetensors"))
     # Simulate a run killed between step 5 and step 10.

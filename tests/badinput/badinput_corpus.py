@@ -10,7 +10,9 @@ Formats and the consumers that meet them:
 - "gliner": GLiNER JSONL records — `read_gliner`, `spanlab train`, `spanlab evaluate --suite FILE`;
 - "benchmark": a zero-shot set folder (test.json + labels.json) — `read_benchmark`, `spanlab evaluate`;
 - "bio": CoNLL token/tag columns — `read_bio`;
-- "texts": `spanlab predict --input` files (JSONL with "text", or plain lines).
+- "texts": `spanlab predict --input` files (JSONL with "text", or plain lines);
+- "labelmap": label renamings (JSON object or `old<TAB>new` TSV) — `load_label_map`,
+  `spanlab train --set data.label_map=FILE` (on `good.jsonl`, written beside the cases).
 """
 
 from __future__ import annotations
@@ -156,4 +158,15 @@ def write_corpus(folder: Path) -> list[Case]:
     add("texts-100k-characters", "texts", texts(LONG_TEXT), "ok")
     add("texts-unicode", "texts", texts(" ".join(UNICODE_WORDS), "مرحبا بالعالم", "東京に住む"), "ok")
     add("texts-crlf-plain", "texts", b"Ann lives in Oslo.\r\nBob too.\r\n", "ok", suffix=".txt")
+
+    # ------------------------------------------------------------------ label maps
+    (folder / "good.jsonl").write_bytes(_jsonl([GOOD, GOOD]))
+    add("labelmap-bad-columns", "labelmap", b"person\tPER\ncity LOC\n", "error", 2, None, ("1 tab-separated",),
+        suffix=".tsv")
+    add("labelmap-conflict", "labelmap", b"# renames\nperson\tPER\nperson\tPERSON\n", "error", 3, None,
+        ("both",), suffix=".tsv")
+    add("labelmap-invalid-utf8", "labelmap", b"caf\xe9\tplace\n", "error", 1, None, ("UTF-8",), suffix=".tsv")
+    add("labelmap-not-strings", "labelmap", b'{"person": 1}', "error", None, None, ("non-string",), suffix=".json")
+    cases[-1].where = str(cases[-1].path)
+    add("labelmap-crlf", "labelmap", b"person\tPER\r\ncity\tLOC\r\n", "ok", suffix=".tsv")
     return cases

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from spanlab.cli import app
 from spanlab.cli.predict import read_inputs
-from spanlab.data.readers import ReadReport, read_benchmark, read_bio, read_gliner
+from spanlab.data.readers import ReadReport, load_label_map, read_benchmark, read_bio, read_gliner
 from spanlab.errors import SpanlabError
 
 CONSUMERS = {
@@ -25,6 +25,7 @@ CONSUMERS = {
     "benchmark": ["read_benchmark", "spanlab evaluate"],
     "bio": ["read_bio"],
     "texts": ["read_inputs", "spanlab predict"],
+    "labelmap": ["load_label_map", "spanlab train"],
 }
 
 
@@ -62,6 +63,8 @@ def _reader(case: Case, consumer: str) -> Result:
             read_benchmark(case.path, report=report)
         elif case.format == "bio":
             read_bio(case.path, report=report)
+        elif case.format == "labelmap":
+            load_label_map(case.path)
         else:
             read_inputs(case.path)
     except SpanlabError as e:
@@ -81,8 +84,12 @@ def _reader(case: Case, consumer: str) -> Result:
 def _cli(case: Case, consumer: str, folder: Path, model_dir: Path, encoder_dir: Path) -> Result:
     if consumer == "spanlab train":
         out = folder / "runs" / case.name
-        args = ["train", str(_train_config(folder, encoder_dir)), "--set", f"data.train=[{json.dumps(str(case.path))}]",
-                "--set", f"train.output_dir={json.dumps(str(out))}"]
+        args = ["train", str(_train_config(folder, encoder_dir)), "--set", f"train.output_dir={json.dumps(str(out))}"]
+        if case.format == "labelmap":
+            args += ["--set", f"data.train=[{json.dumps(str(case.path.parent / 'good.jsonl'))}]",
+                     "--set", f"data.label_map={json.dumps(str(case.path))}"]
+        else:
+            args += ["--set", f"data.train=[{json.dumps(str(case.path))}]"]
     elif consumer == "spanlab evaluate":
         args = ["evaluate", str(model_dir), "--suite", str(case.path), "--bootstrap", "0"]
     else:

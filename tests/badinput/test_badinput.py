@@ -26,7 +26,7 @@ def test_every_reader_and_command_meets_the_corpus(tiny_encoder_dir, tmp_path):
     # The corpus covers every consumer, and both refusals and files read as they are.
     assert Counter(r.happened for r in results).keys() == {"read", "refused"}
     assert {r.consumer for r in results} == {
-        "read_gliner", "read_gliner(skip_invalid)", "read_benchmark", "read_bio", "read_inputs",
+        "read_gliner", "read_gliner(skip_invalid)", "read_benchmark", "read_bio", "read_inputs", "load_label_map",
         "spanlab train", "spanlab evaluate", "spanlab predict",
     }
     by_case = {(r.case, r.consumer): r for r in results}

@@ -84,6 +84,7 @@ class TrainConfig:
     max_grad_norm: float = 10.0
     seed: int = 0
     threads: int | None = None  # torch.set_num_threads; None keeps torch's default
+    deterministic: bool = False  # deterministic GPU kernels (slower); CPU runs are deterministic anyway
     length_buckets: bool = False  # sort each window of batches by length (less padding)
     # torch.compile the encoder (inductor, dynamic shapes): ~1–2 min of compiling, then faster steps.
     compile: bool = False

@@ -32,6 +32,10 @@ class ModelLoadError(SpanlabError):
     """A model or encoder that cannot be found or loaded safely."""
 
 
+class OutputError(SpanlabError):
+    """An output that cannot be written (disk full, read-only folder). `where` is the path."""
+
+
 def location(path: object, line: int | None = None, field: str | None = None) -> str:
     """`path:line:field`, leaving out the parts that are unknown."""
     parts = [str(path)]

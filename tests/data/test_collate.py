@@ -100,7 +100,7 @@ def test_call_uses_sampler_or_gold_labels(tiny_tokenizer):
     fixed = Example(words=["Rome"], labels=["a", "b"])
     assert SpanCollator(tiny_tokenizer, 3, 50)([fixed])["label_count"].tolist() == [2]
 
-    sampled = SpanCollator(tiny_tokenizer, 3, 50, label_sampler=lambda exs: [["person"] for _ in exs])(EXAMPLES)
+    sampled = SpanCollator(tiny_tokenizer, 3, 50, label_sampler=lambda exs, rng: [["person"] for _ in exs])(EXAMPLES)
     assert sampled["label_count"].tolist() == [1, 1]
     assert sampled["span_targets"].sum() == 1  # only Kowalczykowski/person is prompted
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from spanlab.cli import app
+from spanlab.data.readers import text_lines
 from spanlab.errors import DataError, SpanlabError, location
 
 BATCH_SIZE = 8
@@ -31,21 +32,19 @@ def parse_labels(labels: str) -> list[str]:
 
 
 def read_inputs(path: Path) -> list[dict[str, Any]]:
-    """Records with a "text" field: JSONL (`.jsonl`) records as they are, other files one text per non-empty line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise DataError(f"cannot read input: {e.strerror}", where=str(path)) from None
-    if path.suffix != ".jsonl":
-        return [{"text": line} for line in lines if line.strip()]
+    """Records with a "text" field: JSONL (`.jsonl`, `.jsonl.gz`) records as they are, other files one
+    text per non-empty line. Gzip, CRLF endings and bad UTF-8 are handled as by the data readers."""
+    lines = text_lines(path)
+    if ".jsonl" not in path.suffixes:
+        return [{"text": line} for _, line in lines if line.strip()]
     records = []
-    for n, line in enumerate(lines, 1):
+    for n, line in lines:
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            raise DataError(f"invalid JSON: {e.msg}", where=location(path, n)) from None
+            raise DataError(f"found invalid JSON ({e.msg} at column {e.colno})", where=location(path, n)) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             found = record.get("text") if isinstance(record, dict) else record
             raise DataError(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from spanlab.data.draws import Draw
 from spanlab.data.schema import Example
 from spanlab.encoder.load import ENT_TOKEN, SEP_TOKEN
 
@@ -27,7 +28,7 @@ class SpanCollator:
         tokenizer: PreTrainedTokenizerBase,
         max_width: int,
         max_len: int,
-        label_sampler: Callable[[Sequence[Example]], list[list[str]]] | None = None,
+        label_sampler: Callable[..., list[list[str]]] | None = None,  # (examples, rng) → prompts
     ):
         self.tokenizer = tokenizer
         self.max_width = max_width
@@ -36,9 +37,12 @@ class SpanCollator:
         self.max_tokens = min(getattr(tokenizer, "model_max_length", 512), 512)
         self.words_cut = 0  # words dropped because an example exceeded max_len or the token limit
 
-    def __call__(self, examples: Sequence[Example]) -> dict[str, torch.Tensor]:
+    def __call__(self, items: Sequence[Example | Draw]) -> dict[str, torch.Tensor]:
+        """Collate Examples, or training Draws (whose first key seeds the label sampling)."""
+        rng = items[0].rng() if isinstance(items[0], Draw) else None
+        examples = [item.example if isinstance(item, Draw) else item for item in items]
         if self.label_sampler is not None:
-            prompts = self.label_sampler(examples)
+            prompts = self.label_sampler(examples, rng)
         else:
             prompts = [ex.labels if ex.labels is not None else ex.positive_labels for ex in examples]
         return self.encode(examples, prompts, with_targets=self.label_sampler is not None)

@@ -43,35 +43,38 @@ class LabelSampler:
         self.cfg = cfg
         self.max_types = max_types
         self.vocabulary = list(vocabulary)
-        self.rng = rng or random  # the module RNG is seeded and checkpointed by the Trainer
+        self.rng = rng or random  # used when a call passes no RNG of its own
 
-    def __call__(self, batch: Sequence[Example]) -> list[list[str]]:
+    def __call__(self, batch: Sequence[Example], rng: random.Random | None = None) -> list[list[str]]:
+        """Prompt labels per example. Training passes an `rng` seeded from the batch's draw key
+        (`spanlab.data.draws`), so a resumed run draws the same prompts as an uninterrupted one."""
+        rng = rng or self.rng
         batch_labels = list(dict.fromkeys(label for ex in batch for label in ex.positive_labels))
-        self.rng.shuffle(batch_labels)
-        return [self._prompt(ex, batch_labels) for ex in batch]
+        rng.shuffle(batch_labels)
+        return [self._prompt(ex, batch_labels, rng) for ex in batch]
 
-    def _prompt(self, ex: Example, batch_labels: list[str]) -> list[str]:
+    def _prompt(self, ex: Example, batch_labels: list[str], rng: random.Random) -> list[str]:
         positives = ex.positive_labels
         explicit = list(ex.negatives) if self.cfg.explicit else []
         if self.cfg.count == "ratio":
-            drawn = batch_labels[: len(ex.spans) * self.rng.randint(0, self.cfg.max_ratio)]
+            drawn = batch_labels[: len(ex.spans) * rng.randint(0, self.cfg.max_ratio)]
         else:
-            drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives))
+            drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives), rng)
         negatives = [label for label in dict.fromkeys(explicit + drawn) if label not in positives]
         # Cut negatives, not gold labels, to fit max_types. (GLiNER shuffles and then cuts,
         # which can drop a gold label and train its spans as negatives; the two differ only
         # for prompts longer than max_types.)
         labels = positives + negatives[: max(self.max_types - len(positives), 0)]
-        self.rng.shuffle(labels)
+        rng.shuffle(labels)
         return labels[: self.max_types] or [""]
 
-    def _fill(self, taken: set[str], batch_labels: list[str], n_pos: int) -> list[str]:
+    def _fill(self, taken: set[str], batch_labels: list[str], n_pos: int, rng: random.Random) -> list[str]:
         room = max(self.max_types - n_pos, 0)
-        n = self.rng.randint(min(self.cfg.min_count, room), room)
+        n = rng.randint(min(self.cfg.min_count, room), room)
         drawn = [label for label in batch_labels if label not in taken]
         if self.cfg.source == "vocabulary":
             drawn = drawn[: (n + 1) // 2]
-            extra = self.rng.sample(self.vocabulary, min(len(self.vocabulary), n + len(taken) + len(drawn)))
+            extra = rng.sample(self.vocabulary, min(len(self.vocabulary), n + len(taken) + len(drawn)))
             seen = taken | set(drawn)
             drawn += [label for label in extra if label not in seen]
         return drawn[:n]

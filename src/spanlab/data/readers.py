@@ -112,6 +112,12 @@ def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
             ) from None
 
 
+def text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a UTF-8 text file, gunzipped if needed; bad bytes and a truncated
+    gzip are `DataError`s naming the line."""
+    return _lines(path)
+
+
 def _read_all(path: str | Path) -> str:
     """Whole file as text, with the same error handling as `_lines`."""
     return "\n".join(line for _, line in _lines(path))
@@ -304,10 +310,10 @@ def read_benchmark(path: str | Path, *, report: ReadReport | None = None) -> tup
     report = report if report is not None else ReadReport()
 
     labels = _load_json(_read_all(labels_path), labels_path) if labels_path.exists() else None
-    if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
         raise DataError(
             f"found {_show(labels) if labels_path.exists() else 'no file'}; "
-            "expected a JSON list of label strings",
+            "expected a non-empty JSON list of label strings",
             where=str(labels_path),
             fix="put the list of labels to prompt with in labels.json beside the test file",
         )
@@ -332,8 +338,10 @@ def _benchmark_example(record: Any, path: Path, n: int, labels: list[str], repor
     def fail(field_name: str | None, found: Any, expected: str) -> DataError:
         return DataError(f"found {_show(found)}; expected {expected}", where=location(path, n, field_name))
 
-    if not isinstance(record, dict) or not isinstance(record.get("sentence"), str):
-        raise fail("sentence", record, 'an object with a "sentence" string')
+    if not isinstance(record, dict):
+        raise fail(None, record, 'an object with a "sentence" string')
+    if not isinstance(record.get("sentence"), str):
+        raise fail("sentence", record.get("sentence"), "a string")
     text = record["sentence"]
     words, offsets = split_words(text)
     if not words:

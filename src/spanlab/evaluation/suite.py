@@ -67,6 +67,11 @@ def load_suite(
         else:
             examples = list(read_gliner(path))
             labels, unaligned = label_vocabulary(examples), [0] * len(examples)
+            if not labels:
+                raise DataError(
+                    "found no entity in this file; expected at least one (its labels are the prompt)",
+                    where=str(path), fix="evaluate on a file with gold entities",
+                )
         if max_sentences is not None:
             examples, unaligned = examples[:max_sentences], unaligned[:max_sentences]
         mapping = FIXED_LABELS.get(name, {}) if fixed_labels else {}

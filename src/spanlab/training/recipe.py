@@ -17,18 +17,19 @@ from pathlib import Path
 
 import torch
 from transformers import EarlyStoppingCallback, TrainerCallback, TrainingArguments, set_seed
-from transformers.trainer_utils import get_last_checkpoint
 
 from spanlab.config import RunConfig, save_config
 from spanlab.data.collate import SpanCollator
+from spanlab.data.draws import ExampleDataset
 from spanlab.data.prompts import LabelSampler, label_vocabulary
 from spanlab.data.readers import ReadReport, apply_label_map, load_label_map, read_gliner_files
-from spanlab.errors import ConfigError
+from spanlab.errors import ConfigError, DataError
 from spanlab.evaluation.suite import load_suite
 from spanlab.evaluation.zeroshot import evaluate_suite
 from spanlab.io import atomic_write_json
 from spanlab.model import SpanModel
 from spanlab.training.callbacks import MetricsLog, SaveModelMetadata
+from spanlab.training.checkpoints import CheckpointGuard, output_errors, resume_checkpoint
 from spanlab.training.trainer import SpanTrainer
 
 logger = logging.getLogger(__name__)
@@ -46,24 +47,33 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
     model = SpanModel.from_encoder(cfg.model)
     if cfg.train.compile:
         model.encoder.compile(dynamic=True)  # in place: parameter names and checkpoints are unchanged
-    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, label_vocabulary(examples))
+    vocabulary = label_vocabulary(examples)
+    if not vocabulary:
+        raise DataError(
+            f"found no entity mention in {len(examples)} training records; expected at least one",
+            where=", ".join(cfg.data.train), fix="check data.train (and data.exclude, data.max_records)",
+        )
+    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, vocabulary)
     collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler)
     evaluator, suite = build_evaluator(cfg)
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = _checkpoint_to_resume(run_dir, resume)
     save_config(cfg, run_dir / "config.yaml")
     atomic_write_json(run_dir / "versions.json", versions() | {"seed": cfg.train.seed, "data": report.summary()})
-    metrics_log = MetricsLog(run_dir / "metrics.jsonl")
+    metrics_log = MetricsLog(run_dir / "metrics.jsonl", resume_step=_step_of(checkpoint))
+    guard = CheckpointGuard(cfg.train.save_total_limit)
     extra_callbacks = list(callbacks)
     callbacks = [metrics_log, SaveModelMetadata(model)]
     if cfg.train.early_stopping_patience and evaluator:
         callbacks.append(EarlyStoppingCallback(cfg.train.early_stopping_patience))
     callbacks.extend(extra_callbacks)
+    callbacks.append(guard)  # last: marks a checkpoint complete after every other callback wrote into it
 
     trainer = SpanTrainer(
         model=model,
         args=training_arguments(cfg, with_eval=evaluator is not None),
-        train_dataset=ExampleDataset(examples),
+        train_dataset=ExampleDataset(examples, cfg.train.seed),
         eval_dataset=suite,
         data_collator=collator,
         processing_class=model.tokenizer,
@@ -73,21 +83,21 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
         evaluator=evaluator,
         train_lengths=[len(ex.words) for ex in examples] if cfg.train.length_buckets else None,
     )
-    trainer.train(resume_from_checkpoint=_checkpoint_to_resume(run_dir, resume))
-
     final = run_dir / "model"
-    if trainer.is_world_process_zero():
-        model.save_pretrained(final)
-        atomic_write_json(
-            run_dir / "train_summary.json",
-            {
-                "steps": trainer.state.global_step,
-                "best_checkpoint": trainer.state.best_model_checkpoint,
-                "best_metric": trainer.state.best_metric,
-                "step_seconds": metrics_log.step_seconds,
-                "words_cut": collator.words_cut,
-            },
-        )
+    with output_errors(run_dir, guard, checkpoint):
+        trainer.train(resume_from_checkpoint=checkpoint)
+        if trainer.is_world_process_zero():
+            model.save_pretrained(final)
+            atomic_write_json(
+                run_dir / "train_summary.json",
+                {
+                    "steps": trainer.state.global_step,
+                    "best_checkpoint": trainer.state.best_model_checkpoint,
+                    "best_metric": trainer.state.best_metric,
+                    "words_cut": collator.words_cut,
+                    "step_seconds": metrics_log.step_seconds,  # wall clock: the one field that differs between runs
+                },
+            )
     return final
 
 
@@ -142,7 +152,7 @@ def training_arguments(cfg: RunConfig, with_eval: bool) -> TrainingArguments:
         eval_steps=t.eval_steps,
         save_strategy="steps",
         save_steps=t.eval_steps,
-        save_total_limit=t.save_total_limit,
+        save_total_limit=None,  # CheckpointGuard rotates, once the new checkpoint is complete
         load_best_model_at_end=with_eval,
         metric_for_best_model="f1" if with_eval else None,
         greater_is_better=True,
@@ -155,6 +165,9 @@ def training_arguments(cfg: RunConfig, with_eval: bool) -> TrainingArguments:
         # reference harness does), so both systems see the same batches.
         train_sampling_strategy="sequential",
         disable_tqdm=False,
+        # Deterministic kernels (torch.use_deterministic_algorithms, CUBLAS_WORKSPACE_CONFIG,
+        # cuDNN flags) through the Trainer's own switch; CPU runs are deterministic without it.
+        full_determinism=t.deterministic,
     )
 
 
@@ -164,26 +177,22 @@ def _scheduler_kwargs(t) -> dict:
     return {"num_decay_steps": max(1, round(t.decay_ratio * t.steps))}
 
 
-class ExampleDataset(torch.utils.data.Dataset):
-    def __init__(self, examples):
-        self.examples = examples
-
-    def __len__(self) -> int:
-        return len(self.examples)
-
-    def __getitem__(self, i):
-        return self.examples[i]
-
-
 def _checkpoint_to_resume(run_dir: Path, resume: bool | str) -> str | None:
     if not resume:
         return None
     if isinstance(resume, str):
         return resume
-    last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    last = resume_checkpoint(run_dir)
     if last is None:
-        logger.warning("--resume: no checkpoint in %s; starting from scratch", run_dir)
-    return last
+        logger.warning("--resume: no complete checkpoint in %s; starting from scratch", run_dir)
+        return None
+    return str(last)
+
+
+def _step_of(checkpoint: str | None) -> int | None:
+    """The step a checkpoint folder was saved at (`checkpoint-N`), or None when not resuming."""
+    name = Path(checkpoint).name if checkpoint else ""
+    return int(name.rpartition("-")[2]) if name.rpartition("-")[2].isdigit() else None
 
 
 def versions() -> dict[str, str]:

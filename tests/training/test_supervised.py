@@ -65,5 +65,7 @@ def test_chinese_run_on_a_character_encoder(tmp_path):
     dev = json.loads((run / "eval" / "dev.json").read_text())
     assert dev["unreachable_gold"] == {"label not in the type list": 1}
     assert (dev["tp"], dev["fp"], dev["fn"]) == (5, 0, 1)  # all 5 learnable spans found; "CSOL" (game) is a miss
-    found = FixedLabelModel.from_pretrained(final).predict(["王小明去了招商银行"])[0]
+    loaded = FixedLabelModel.from_pretrained(final)
+    assert loaded.spec.char_encoder.width == 32 and loaded.spec.head == "gp"
+    found = loaded.predict(["王小明去了招商银行"])[0]
     assert [(e["text"], e["label"]) for e in found] == [("王小明", "name"), ("招商银行", "company")]

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from spanlab.config import ModelConfig
+from spanlab.config import CharEncoderConfig, ModelConfig
 from spanlab.data.schema import Example
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
@@ -78,7 +78,10 @@ class FixedLabelModel(nn.Module):
                 fix="a GLiNER model folder loads with SpanModel.from_pretrained",
             )
         fields = {f.name for f in dataclasses.fields(ModelConfig)}
-        config = ModelConfig(**{k: v for k, v in meta["model"].items() if k in fields and k != "char_encoder"})
+        saved = {k: v for k, v in meta["model"].items() if k in fields}
+        if saved.get("char_encoder") is not None:
+            saved["char_encoder"] = CharEncoderConfig(**saved["char_encoder"])
+        config = ModelConfig(**saved)
         model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
         weights = path / WEIGHTS_NAME
         if not weights.is_file():

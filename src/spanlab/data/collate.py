@@ -28,12 +28,13 @@ class SpanCollator:
         max_width: int,
         max_len: int,
         label_sampler: Callable[[Sequence[Example]], list[list[str]]] | None = None,
+        max_tokens: int | None = None,  # the encoder's limit; None: the tokenizer's, at most 512
     ):
         self.tokenizer = tokenizer
         self.max_width = max_width
         self.max_len = max_len
         self.label_sampler = label_sampler
-        self.max_tokens = min(getattr(tokenizer, "model_max_length", 512), 512)
+        self.max_tokens = max_tokens or min(getattr(tokenizer, "model_max_length", 512), 512)
         self.words_cut = 0  # words dropped because an example exceeded max_len or the token limit
 
     def __call__(self, examples: Sequence[Example]) -> dict[str, torch.Tensor]:

@@ -43,7 +43,7 @@ def train(cfg: RunConfig, resume: bool | str = False) -> Path:
     examples, report = load_training_data(cfg)
     model = SpanModel.from_encoder(cfg.model)
     sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, label_vocabulary(examples))
-    collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler)
+    collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler, model.max_tokens)
     evaluator, suite = build_evaluator(cfg)
 
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,11 @@ def test_short_input_is_one_window_and_a_huge_word_gets_its_own():
 
 def test_bad_window_settings_are_errors():
     with pytest.raises(SpanlabError, match="overlap"):
-        plan_windows([1] * 10, budget=5, overlap=8, max_units=8)
+        plan_windows([1] * 10, budget=5, overlap=-1)
+    # An overlap as long as the window is capped at half a window, so windows still advance.
+    assert plan_windows([1] * 10, budget=100, overlap=8, max_units=4) == [
+        Window(0, 4), Window(2, 6), Window(4, 8), Window(6, 10)
+    ]
     with pytest.raises(SpanlabError, match="budget"):
         plan_windows([1] * 10, budget=0, overlap=0)
 

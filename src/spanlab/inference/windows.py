@@ -38,11 +38,11 @@ def plan_windows(costs: Sequence[int], budget: int, overlap: int, max_units: int
     """Windows over len(costs) units: each as long as `budget` (summed cost, e.g. sub-tokens) and
     `max_units` allow, consecutive ones sharing `overlap` units (at most half a window, so they
     always advance). A single unit costing more than the budget gets a window of its own."""
-    if budget < 1 or overlap < 0 or (max_units is not None and not 0 <= overlap < max_units):
+    if budget < 1 or overlap < 0 or (max_units is not None and max_units < 1):
         raise SpanlabError(
             f"found window budget={budget}, overlap={overlap}, max_units={max_units}; "
-            "expected budget >= 1 and 0 <= overlap < max_units",
-            fix="lower model.windows.overlap (words shared by neighbouring windows) below model.max_len",
+            "expected budget >= 1, overlap >= 0, max_units >= 1",
+            fix="check model.windows.overlap (words shared by neighbouring windows) and model.max_len",
         )
     n, limit = len(costs), max_units or len(costs)
     windows: list[Window] = []

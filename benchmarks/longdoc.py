@@ -170,6 +170,8 @@ def report(args, runs: list[dict]) -> None:
         "within_1pt": {m: {str(n): abs(by[m, n]["f1"] - sentence["f1"]) <= 1.0 for n in args.lengths}
                        for m in ("hdpe", "window")},
         "window_overlap_words": args.overlap,
+        "max_sentences": args.max_sentences,
+        "command": " ".join(["python", "benchmarks/longdoc.py", *sys.argv[1:]]),
         "runs": runs,
     }
     rows = [
@@ -189,7 +191,8 @@ def report(args, runs: list[dict]) -> None:
     note = (
         f"\n\nModel: {args.model} (GLiNER, all-MiniLM-L6-v2, trained on CoNLL-2003 sentences with {CONFIG}); "
         f"labels {json.dumps(json.loads((Path(args.data) / 'labels.json').read_text()))}; gold mentions "
-        f"{sentence['gold']}; threshold {sentence['threshold']}, flat decoding. HDPE is frozen and added at load "
+        f"{sentence['gold']} in the first {sentence['documents']} test sentences; threshold {sentence['threshold']}, "
+        f"flat decoding. HDPE is frozen and added at load "
         f"time only; windows overlap by {args.overlap} words. Time is wall-clock per document at {args.threads} threads."
     )
     stem = f"LONGDOC-{datetime.date.today().isoformat()}"

@@ -13,10 +13,12 @@ from spanlab.config import (
     DataConfig,
     EvalConfig,
     LossConfig,
+    LongPositionsConfig,
     ModelConfig,
     NegativesConfig,
     RunConfig,
     TrainConfig,
+    WindowConfig,
     load_config,
     save_config,
 )
@@ -24,7 +26,7 @@ from spanlab.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "spanlab"
-SECTIONS = [ModelConfig, NegativesConfig, DataConfig, LossConfig, TrainConfig, EvalConfig, RunConfig]
+SECTIONS = [ModelConfig, LongPositionsConfig, WindowConfig, NegativesConfig, DataConfig, LossConfig, TrainConfig, EvalConfig, RunConfig]
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -159,3 +161,12 @@ def test_every_config_field_is_read():
         if f.name not in read
     ]
     assert not unread, f"config fields read nowhere in src/spanlab: {unread}"
+
+
+def test_long_document_sections_parse_and_check_types():
+    cfg = load_config(overrides=["model.long_positions={method: hdpe, alpha: 0.3, max_positions: 2048}",
+                                 "model.windows.overlap=32"])
+    assert cfg.model.long_positions == LongPositionsConfig("hdpe", 0.3, 2048, False)
+    assert cfg.model.windows == WindowConfig(enabled=True, overlap=32)
+    with pytest.raises(ConfigError, match="model.long_positions.method"):
+        load_config(overrides=["model.long_positions.method=rope"])

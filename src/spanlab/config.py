@@ -33,6 +33,24 @@ class CharEncoderConfig:
 
 
 @dataclass
+class LongPositionsConfig:
+    # "hdpe": stretch a learned absolute position table (BERT, MiniLM) of n rows to up to n²
+    # positions (spanlab/encoder/hdpe.py); "none": keep the encoder's own limit.
+    method: Literal["none", "hdpe"] = "none"
+    alpha: float = 0.4  # 0 < alpha < 0.5
+    max_positions: int = 4096  # tokens per sequence (prompt included) after extension
+    trainable: bool = False  # fine-tune the base table, or keep it frozen
+
+
+@dataclass
+class WindowConfig:
+    # Texts longer than max_len words or the encoder's token limit are cut into overlapping
+    # windows whose predictions are merged (spanlab/inference/windows.py); off = cut with a warning.
+    enabled: bool = True
+    overlap: int = 64  # words shared by consecutive windows (at least max_width keeps every span whole somewhere)
+
+
+@dataclass
 class ModelConfig:
     # gliner: zero-shot span model (labels in the prompt). egp / gp: (Efficient) GlobalPointer and
     # tokencls: softmax over BIO tags, both over a fixed label set (spanlab/supervised/).
@@ -52,6 +70,8 @@ class ModelConfig:
     # label from the first step.
     label_pooling: Literal["ent", "mean"] = "ent"
     span_mode: Literal["markerV0", "marker"] = "markerV0"  # span representation (gliner's names)
+    long_positions: LongPositionsConfig = field(default_factory=LongPositionsConfig)
+    windows: WindowConfig = field(default_factory=WindowConfig)
 
 
 @dataclass
@@ -183,6 +203,15 @@ def build_section(cls: type, raw: Any, where: str) -> Any:
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors), where=where)
     return obj
+
+
+def model_config_from_dict(raw: dict[str, Any], where: str) -> ModelConfig:
+    """A ModelConfig (nested sections included) from a saved model's `model` mapping."""
+    errors: list[str] = []
+    cfg = _build(ModelConfig, raw, "model.", errors)
+    if errors:
+        raise ConfigError("invalid model config:\n  " + "\n  ".join(errors), where=where)
+    return cfg
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

@@ -21,14 +21,16 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from spanlab.config import ModelConfig
+from spanlab.config import ModelConfig, model_config_from_dict
 from spanlab.data.collate import SpanCollator
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.decoding.spans import decode_batch
-from spanlab.encoder.load import ENT_TOKEN, encoder_from_config, load_encoder, load_tokenizer
+from spanlab.encoder.hdpe import extend_positions
+from spanlab.encoder.load import ENT_TOKEN, SEP_TOKEN, encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.gliner import GlinerHead, span_mask
+from spanlab.inference.windows import predict_windowed, subtoken_counts
 from spanlab.io import atomic_write_json
 
 CONFIG_NAME = "config.json"
@@ -40,6 +42,10 @@ class SpanModel(nn.Module):
     def __init__(self, config: ModelConfig, encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
         super().__init__()
         self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
+        positions = config.long_positions
+        if positions.method == "hdpe":  # before the head is built and any weights are loaded
+            extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
+            tokenizer.model_max_length = positions.max_positions
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.head = GlinerHead(
@@ -57,8 +63,12 @@ class SpanModel(nn.Module):
         return cls(config, load_encoder(config.encoder, len(tokenizer)), tokenizer)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> SpanModel:
-        """A folder saved by spanlab, or a checkpoint saved by the gliner library (gliner_config.json)."""
+    def from_pretrained(cls, path: str | Path, **overrides: Any) -> SpanModel:
+        """A folder saved by spanlab, or a checkpoint saved by the gliner library (gliner_config.json).
+
+        `overrides` replace fields of a spanlab model's ModelConfig, e.g. `max_len=8192` or
+        `long_positions=LongPositionsConfig("hdpe", max_positions=8192)` to give a model trained on
+        sentences a stretched position table at inference (its first 512 positions are unchanged)."""
         path = Path(path)
         if not (path / CONFIG_NAME).is_file() and (path / "gliner_config.json").is_file():
             from spanlab.interop.gliner_checkpoint import load_gliner_checkpoint
@@ -71,7 +81,11 @@ class SpanModel(nn.Module):
                 fix="point to a folder written by SpanModel.save_pretrained or `spanlab train`",
             )
         fields = {f.name for f in dataclasses.fields(ModelConfig)}
-        config = ModelConfig(**{k: v for k, v in meta["model"].items() if k in fields})
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise SpanlabError(f"from_pretrained: found unknown model field(s) {unknown}", fix=f"use {sorted(fields)}")
+        saved = {k: v for k, v in meta["model"].items() if k in fields}
+        config = dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model = cls(config, encoder_from_config(path / "encoder"), tokenizer)
         weights = path / WEIGHTS_NAME
@@ -164,8 +178,12 @@ class SpanModel(nn.Module):
         flat: bool = True,
         multi_label: bool = False,
         batch_size: int = 8,
+        windows: bool | None = None,
     ) -> list[list[dict[str, Any]]]:
-        """Entities with character offsets, for raw texts and any labels."""
+        """Entities with character offsets, for raw texts of any length and any labels.
+
+        Texts longer than `max_len` words or the encoder's token limit run in overlapping
+        windows (`windows`, default `model.windows.enabled`); with windows off they are cut."""
         if not labels:
             raise SpanlabError("predict() needs at least one label", fix='pass labels=["person", ...]')
         examples = []
@@ -174,7 +192,7 @@ class SpanModel(nn.Module):
                 raise SpanlabError(f"predict() takes strings, found {type(text).__name__}")
             words, offsets = split_words(text)
             examples.append(Example(words=words, text=text, word_offsets=offsets))
-        found = self.predict_words(examples, labels, threshold, flat, multi_label, batch_size)
+        found = self.predict_words(examples, labels, threshold, flat, multi_label, batch_size, windows)
         results = []
         for ex, spans in zip(examples, found):
             ents = []
@@ -193,18 +211,54 @@ class SpanModel(nn.Module):
         flat: bool = True,
         multi_label: bool = False,
         batch_size: int = 8,
+        windows: bool | None = None,
     ) -> list[list[tuple[int, int, str, float]]]:
         """Word-level entities (start, end_inclusive, label, score) for pre-split examples.
 
         Labels beyond `max_types` are scored in several passes and decoded together.
         Examples are batched in order of length (less padding) and returned in input order.
+        An example too long for one pass is split into windows of `max_len` words that fit the
+        token limit, `model.windows.overlap` words apart, and their spans merged
+        (spanlab.inference.windows); `windows=False` (or `model.windows.enabled: false`) cuts it instead.
         """
+        labels = list(dict.fromkeys(labels))
+        if not (self.spec.windows.enabled if windows is None else windows):
+            return self._predict_fitting(examples, labels, threshold, flat, multi_label, batch_size)
+        chunks = [labels[i : i + self.spec.max_types] for i in range(0, len(labels), self.spec.max_types)]
+        # Tokens left for words: the limit minus the longest prompt and the special tokens.
+        prompts = [[t for label in c for t in (ENT_TOKEN, label)] + [SEP_TOKEN] for c in chunks]
+        prompt_ids = self.tokenizer(prompts, is_split_into_words=True, add_special_tokens=False).input_ids
+        prompt = max(len(ids) for ids in prompt_ids)
+        budget = self.max_tokens - prompt - self.tokenizer.num_special_tokens_to_add()
+        return predict_windowed(
+            examples,
+            lambda pieces: self._predict_fitting(pieces, labels, threshold, flat, multi_label, batch_size),
+            subtoken_counts(self.tokenizer, examples),
+            budget,
+            self.spec.windows.overlap,
+            self.spec.max_len,
+            "flat" if flat else "nested",
+            multi_label,
+        )
+
+    @property
+    def max_tokens(self) -> int:
+        """Tokens per sequence (prompt included) the encoder takes: the stretched table's size under
+        HDPE, else the tokenizer's limit, at most 512."""
+        if self.spec.long_positions.method == "hdpe":
+            return self.spec.long_positions.max_positions
+        return min(getattr(self.tokenizer, "model_max_length", 512), 512)
+
+    def _predict_fitting(
+        self, examples: Sequence[Example], labels: list[str], threshold: float | None, flat: bool,
+        multi_label: bool, batch_size: int,
+    ) -> list[list[tuple[int, int, str, float]]]:
+        """predict_words for examples that fit one pass (longer ones are cut by the collator, with a warning)."""
         was_training = self.training
         self.eval()
         threshold = self.threshold if threshold is None else threshold
-        labels = list(dict.fromkeys(labels))
         chunks = [labels[i : i + self.spec.max_types] for i in range(0, len(labels), self.spec.max_types)]
-        collator = SpanCollator(self.tokenizer, self.spec.max_width, self.spec.max_len)
+        collator = SpanCollator(self.tokenizer, self.spec.max_width, self.spec.max_len, max_tokens=self.max_tokens)
         order = sorted(range(len(examples)), key=lambda i: len(examples[i].words))
         results: list[list[tuple[int, int, str, float]]] = [[] for _ in examples]
         for k in range(0, len(order), batch_size):

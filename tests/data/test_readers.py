@@ -277,3 +277,12 @@ def test_apply_label_map_renames_and_keeps_unknown():
     assert renamed.negatives == ["location"]
     assert renamed.labels == ["person", "MISC"]  # de-duplicated
     assert example.spans[0].label == "PER"  # the input is not modified
+
+
+def test_read_gliner_files_takes_benchmark_format_training_files(tmp_path):
+    # e.g. CoNLL-2003's train.json: sentence + character entities, with labels.json beside it
+    records = [{"sentence": "Ada met Bob .", "entities": [{"name": "Bob", "type": "person", "pos": [8, 11]}]}]
+    (tmp_path / "train.json").write_text(json.dumps(records), encoding="utf-8")
+    (tmp_path / "labels.json").write_text(json.dumps(["person"]), encoding="utf-8")
+    (ex,) = read_gliner_files([str(tmp_path / "train.json")])
+    assert ex.words == ["Ada", "met", "Bob", "."] and ex.spans == [Span(2, 2, "person")]

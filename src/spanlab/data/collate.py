@@ -29,12 +29,13 @@ class SpanCollator:
         max_width: int,
         max_len: int,
         label_sampler: Callable[..., list[list[str]]] | None = None,  # (examples, rng) → prompts
+        max_tokens: int | None = None,  # the encoder's limit; None: the tokenizer's, at most 512
     ):
         self.tokenizer = tokenizer
         self.max_width = max_width
         self.max_len = max_len
         self.label_sampler = label_sampler
-        self.max_tokens = min(getattr(tokenizer, "model_max_length", 512), 512)
+        self.max_tokens = max_tokens or min(getattr(tokenizer, "model_max_length", 512), 512)
         self.words_cut = 0  # words dropped because an example exceeded max_len or the token limit
 
     def __call__(self, items: Sequence[Example | Draw]) -> dict[str, torch.Tensor]:

@@ -286,10 +286,19 @@ def read_gliner_files(paths_or_globs: list[str], exclude: list[str] = (), **kw: 
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [example for path in paths for example in read_gliner(path, **kw)]
+        return [example for path in paths for example in _read_training_file(path, **kw)]
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _read_training_file(path: str, *, report: ReadReport | None = None, **kw: Any) -> Iterable[Example]:
+    """GLiNER records, or a benchmark-format file (`sentence` + character `entities`, e.g. CoNLL-2003's
+    train.json beside its labels.json), so supervised sets in that format train without conversion."""
+    first = next(iter(_json_records(path)), (0, None))[1]
+    if isinstance(first, dict) and "sentence" in first and "tokenized_text" not in first:
+        return read_benchmark(path, report=report)[0]
+    return read_gliner(path, report=report, **kw)
 
 
 # --------------------------------------------------------------------------- benchmark

@@ -95,6 +95,14 @@ def decode_batch(
     return out
 
 
+def resolve(candidates: Sequence[tuple], length: int, mode: str = "flat", multi_label: bool = False) -> list[tuple]:
+    """Greedy resolution of (start, end_inclusive, label, score) candidates from any source (e.g.
+    several windows), by the module's rules: descending score, then earlier start, shorter span, label."""
+    _check_mode(mode)
+    order = sorted(candidates, key=lambda c: (-c[3], c[0], c[1], c[2]))
+    return _greedy(order, length, mode, multi_label)
+
+
 def _greedy(candidates: list[Entity], length: int, mode: str, multi_label: bool) -> list[Entity]:
     """Keep each candidate (already in visiting order) unless a kept span blocks it."""
     covering: list[list[tuple[int, int]]] = [[] for _ in range(length)]  # kept (start, end) over each word

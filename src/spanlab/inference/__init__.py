@@ -1,0 +1,1 @@
+"""Inference over inputs the encoder cannot take at once: sliding windows."""

@@ -58,7 +58,7 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
             where=", ".join(cfg.data.train), fix="check data.train (and data.exclude, data.max_records)",
         )
     sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, vocabulary)
-    collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler)
+    collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler, model.max_tokens)
     evaluator, suite = build_evaluator(cfg)
 
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -132,17 +132,22 @@ class SpanModel(nn.Module):
     ) -> dict[str, torch.Tensor]:
         tokens = self._encode(input_ids, attention_mask)  # (B, T, H)
         words = _gather(tokens, word_pos)  # (B, L, H)
-        if self.spec.label_pooling == "mean":
-            if label_end is None:
-                raise SpanlabError("label_pooling 'mean' needs label_end from the collator")
-            labels = _mean_over(tokens, label_pos, label_end)  # (B, C, H)
-        else:
-            labels = _gather(tokens, label_pos)  # (B, C, H)
+        labels = self.label_vectors(tokens, label_pos, label_end)  # (B, C, H)
         logits = self.head(words, word_count, labels)  # (B, L, W, C)
         B, L, W, C = logits.shape
         label_ok = torch.arange(C, device=logits.device)[None] < label_count[:, None]  # (B, C)
         mask = span_mask(word_count, L, W).to(logits.device)[..., None] & label_ok[:, None, None, :]
         return {"logits": logits, "mask": mask}
+
+    def label_vectors(
+        self, tokens: torch.Tensor, label_pos: torch.Tensor, label_end: torch.Tensor | None
+    ) -> torch.Tensor:
+        """(B, C, H) encoder vectors of the prompt's labels, pooled as `label_pooling` says."""
+        if self.spec.label_pooling == "ent":
+            return _gather(tokens, label_pos)
+        if label_end is None:
+            raise SpanlabError("label_pooling 'mean' needs label_end from the collator")
+        return _mean_over(tokens, label_pos, label_end)
 
     def _encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Encoder states (B, T, H); examples of very different lengths are encoded in separate groups.

@@ -67,3 +67,22 @@ def test_missing_int8_graph_says_how_to_make_it(tiny_model_dir, tmp_path):
         OnnxSpanModel.from_pretrained(tmp_path / "out", int8=True)
     with pytest.raises(ModelLoadError, match="backend"):
         load_model(tmp_path / "out", "tensorrt")
+
+
+def test_mean_label_pooling_exports_with_label_end(tiny_encoder_dir, tmp_path):
+    from spanlab.config import ModelConfig
+    from spanlab.inference.onnx_export import export_onnx
+    from spanlab.inference.onnx_model import OnnxSpanModel
+    from spanlab.model import SpanModel
+
+    torch.manual_seed(0)
+    model = SpanModel.from_encoder(ModelConfig(encoder=str(tiny_encoder_dir), hidden_size=32, max_width=4,
+                                               label_pooling="mean")).eval()
+    model.save_pretrained(tmp_path / "m")
+    export_onnx(tmp_path / "m", tmp_path / "onnx")
+    onnx_model = OnnxSpanModel.from_pretrained(tmp_path / "onnx")
+    texts, labels = ["Alice met Bob in Paris .", "Rome ."], ["person", "football club"]
+    expected = model.predict(texts, labels, threshold=0.0)
+    found = onnx_model.predict(texts, labels, threshold=0.0)
+    assert [[(e["start"], e["end"], e["label"]) for e in t] for t in found] == \
+        [[(e["start"], e["end"], e["label"]) for e in t] for t in expected]

@@ -16,7 +16,7 @@ import torch
 from spanlab.data.collate import SpanCollator
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
-from spanlab.inference.onnx_export import LogitsGraph
+from spanlab.inference.onnx_export import INPUT_NAMES, LogitsGraph
 from spanlab.inference.onnx_model import OnnxSpanModel
 from spanlab.model import SpanModel
 
@@ -47,8 +47,7 @@ def check_onnx(
     collator = SpanCollator(torch_model.tokenizer, torch_model.spec.max_width, torch_model.spec.max_len)
     inputs = collator.encode(examples, [labels] * len(examples))
     with torch.inference_mode():
-        expected = LogitsGraph(torch_model)(*(inputs[k] for k in ("input_ids", "attention_mask", "word_pos",
-                                                                   "word_count", "label_pos")))
+        expected = LogitsGraph(torch_model)(*(inputs[k] for k in INPUT_NAMES))
         mask = torch_model(**inputs)["mask"]
     found = onnx_model.logits(inputs)
     diff = (found - expected).abs().masked_fill(~mask, 0.0)

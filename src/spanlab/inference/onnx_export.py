@@ -24,7 +24,7 @@ from spanlab.model import SpanModel, _gather
 
 ONNX_NAME = "model.onnx"
 INT8_NAME = "model.int8.onnx"
-INPUT_NAMES = ["input_ids", "attention_mask", "word_pos", "word_count", "label_pos"]
+INPUT_NAMES = ["input_ids", "attention_mask", "word_pos", "word_count", "label_pos", "label_end"]
 # Each input's axes that vary between calls; everything else is fixed by the model.
 DYNAMIC_AXES = {
     "input_ids": {0: "batch", 1: "tokens"},
@@ -32,6 +32,7 @@ DYNAMIC_AXES = {
     "word_pos": {0: "batch", 1: "words"},
     "word_count": {0: "batch"},
     "label_pos": {0: "batch", 1: "labels"},
+    "label_end": {0: "batch", 1: "labels"},
     "logits": {0: "batch", 1: "words", 3: "labels"},
 }
 OPSET = 17
@@ -44,10 +45,10 @@ class LogitsGraph(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, attention_mask, word_pos, word_count, label_pos) -> torch.Tensor:
+    def forward(self, input_ids, attention_mask, word_pos, word_count, label_pos, label_end) -> torch.Tensor:
         tokens = self.model.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
         words = _gather(tokens, word_pos)  # (B, L, H)
-        labels = _gather(tokens, label_pos)  # (B, C, H)
+        labels = self.model.label_vectors(tokens, label_pos, label_end)  # (B, C, H)
         return self.model.head(words, word_count, labels)  # (B, L, W, C)
 
 

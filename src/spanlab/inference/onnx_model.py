@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from spanlab.config import ModelConfig
+from spanlab.config import ModelConfig, model_config_from_dict
 from spanlab.errors import ModelLoadError
 from spanlab.heads.gliner import span_mask
-from spanlab.inference.onnx_export import INPUT_NAMES, INT8_NAME, ONNX_NAME
+from spanlab.inference.onnx_export import INT8_NAME, ONNX_NAME
 from spanlab.model import CONFIG_NAME, SpanModel, _read_json
 
 
@@ -51,16 +51,20 @@ class OnnxSpanModel:
         options.inter_op_num_threads = 1
         session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         fields = {f.name for f in dataclasses.fields(ModelConfig)}
-        spec = ModelConfig(**{k: v for k, v in meta["model"].items() if k in fields})
+        spec = model_config_from_dict({k: v for k, v in meta["model"].items() if k in fields}, str(path))
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         return cls(session, spec, tokenizer, float(meta.get("threshold", 0.5)))
 
     predict = SpanModel.predict
     predict_words = SpanModel.predict_words
+    _predict_fitting = SpanModel._predict_fitting
+    max_tokens = SpanModel.max_tokens
 
     def logits(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         """Raw (B, L, W, C) logits from onnxruntime, for collated inputs."""
-        feed = {name: inputs[name].numpy().astype(np.int64) for name in INPUT_NAMES}
+        # The exporter drops inputs the graph does not read (label_end under "ent" label pooling).
+        names = [i.name for i in self.session.get_inputs()]
+        feed = {name: inputs[name].numpy().astype(np.int64) for name in names}
         return torch.from_numpy(self.session.run(["logits"], feed)[0])
 
     def span_probs(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from spanlab.config import CharEncoderConfig, ModelConfig
+from spanlab.config import ModelConfig, model_config_from_dict
 from spanlab.data.schema import Example
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
@@ -79,9 +79,7 @@ class FixedLabelModel(nn.Module):
             )
         fields = {f.name for f in dataclasses.fields(ModelConfig)}
         saved = {k: v for k, v in meta["model"].items() if k in fields}
-        if saved.get("char_encoder") is not None:
-            saved["char_encoder"] = CharEncoderConfig(**saved["char_encoder"])
-        config = ModelConfig(**saved)
+        config = model_config_from_dict(saved, str(path / CONFIG_NAME))
         model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
         weights = path / WEIGHTS_NAME
         if not weights.is_file():

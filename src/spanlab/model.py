@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
@@ -32,9 +31,9 @@ from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.gliner import GlinerHead, span_mask
 from spanlab.inference.windows import predict_windowed, subtoken_counts
 from spanlab.io import atomic_write_json
+from spanlab.weights import load_weights, save_weights
 
 CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
 FORMAT_VERSION = 1
 
 
@@ -88,12 +87,7 @@ class SpanModel(nn.Module):
         config = dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model = cls(config, encoder_from_config(path / "encoder"), tokenizer)
-        weights = path / WEIGHTS_NAME
-        if not weights.is_file():
-            raise ModelLoadError(f"{weights}: not found", fix="spanlab reads safetensors weights only (no pickles)")
-        missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
-        if missing or unexpected:
-            raise ModelLoadError(f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        load_weights(model, path)
         model.threshold = float(meta.get("threshold", 0.5))
         model.eval()
         return model
@@ -103,9 +97,7 @@ class SpanModel(nn.Module):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.save_metadata(path)
-        tmp = path / f".{WEIGHTS_NAME}.tmp"
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(tmp), metadata={"format": "pt"})
-        tmp.replace(path / WEIGHTS_NAME)
+        save_weights(self, path)
 
     def save_metadata(self, path: str | Path) -> None:
         """Everything but the weights: config, tokenizer, encoder architecture."""

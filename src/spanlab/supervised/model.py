@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
@@ -34,8 +33,9 @@ from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.globalpointer import build_pointer
 from spanlab.heads.mcce import mcce_sparse
 from spanlab.io import atomic_write_json
-from spanlab.model import CONFIG_NAME, WEIGHTS_NAME, _read_json
+from spanlab.model import CONFIG_NAME, _read_json
 from spanlab.supervised.encoding import TokenCollator
+from spanlab.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 TokenSpan = tuple[int, int, int, float]  # (first token, last token, label index, score)
@@ -81,12 +81,7 @@ class FixedLabelModel(nn.Module):
         saved = {k: v for k, v in meta["model"].items() if k in fields}
         config = model_config_from_dict(saved, str(path / CONFIG_NAME))
         model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
-        weights = path / WEIGHTS_NAME
-        if not weights.is_file():
-            raise ModelLoadError(f"{weights}: not found", fix="spanlab reads safetensors weights only (no pickles)")
-        missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
-        if missing or unexpected:
-            raise ModelLoadError(f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        load_weights(model, path)
         model.eval()
         return model
 
@@ -95,9 +90,7 @@ class FixedLabelModel(nn.Module):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.save_metadata(path)
-        tmp = path / f".{WEIGHTS_NAME}.tmp"
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(tmp), metadata={"format": "pt"})
-        tmp.replace(path / WEIGHTS_NAME)
+        save_weights(self, path)
 
     def save_metadata(self, path: str | Path) -> None:
         """Everything but the weights: config with the label set, tokenizer, encoder architecture."""

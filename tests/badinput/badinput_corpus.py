@@ -12,7 +12,8 @@ Formats and the consumers that meet them:
 - "bio": CoNLL token/tag columns — `read_bio`;
 - "texts": `spanlab predict --input` files (JSONL with "text", or plain lines);
 - "labelmap": label renamings (JSON object or `old<TAB>new` TSV) — `load_label_map`,
-  `spanlab train --set data.label_map=FILE` (on `good.jsonl`, written beside the cases).
+  `spanlab train --set data.label_map=FILE` (on `good.jsonl`, written beside the cases);
+- "cluener", "bmes", "weibo", "pilener", "space", "charbench": see badinput_newer.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from badinput_newer import write_newer_cases
 
 GOOD = {"tokenized_text": ["Ann", "lives", "in", "Oslo", "."], "ner": [[0, 0, "person"], [3, 3, "city"]]}
 GOOD_SENTENCE = {"sentence": "Ann lives in Oslo .", "entities": [{"name": "Ann", "type": "person", "pos": [0, 3]}]}
@@ -33,7 +36,7 @@ assert len(LONG_TEXT) == 100_000
 @dataclass
 class Case:
     name: str
-    format: str  # "gliner" | "benchmark" | "bio" | "texts"
+    format: str  # "gliner" | "benchmark" | "bio" | "texts" | "labelmap" | the formats of badinput_newer.py
     path: Path  # the file (or, for "benchmark", the set folder)
     outcome: str  # "error" (refused with a message) | "ok" (read as it is) | "repair" (read, repairs counted)
     where: str = ""  # the location the message must contain: "path:line[:field]"
@@ -169,4 +172,6 @@ def write_corpus(folder: Path) -> list[Case]:
     add("labelmap-not-strings", "labelmap", b'{"person": 1}', "error", None, None, ("non-string",), suffix=".json")
     cases[-1].where = str(cases[-1].path)
     add("labelmap-crlf", "labelmap", b"person\tPER\r\ncity\tLOC\r\n", "ok", suffix=".tsv")
+
+    write_newer_cases(folder, add)
     return cases

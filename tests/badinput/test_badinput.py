@@ -11,7 +11,7 @@ from spanlab.config import ModelConfig
 from spanlab.model import SpanModel
 
 
-@pytest.mark.slow  # ~25 s: six one-step training runs among ~100 checks
+@pytest.mark.slow  # ~25 s: six one-step training runs among ~200 checks
 def test_every_reader_and_command_meets_the_corpus(tiny_encoder_dir, tmp_path):
     model_dir = tmp_path / "model"
     SpanModel.from_encoder(ModelConfig(encoder=str(tiny_encoder_dir), hidden_size=32, max_width=4, max_len=32)) \
@@ -28,6 +28,8 @@ def test_every_reader_and_command_meets_the_corpus(tiny_encoder_dir, tmp_path):
     assert {r.consumer for r in results} == {
         "read_gliner", "read_gliner(skip_invalid)", "read_benchmark", "read_bio", "read_inputs", "load_label_map",
         "spanlab train", "spanlab evaluate", "spanlab predict",
+        "read_split(cluener) + type list", "read_bmes", "read_bmes(refuse)", "read_weibo", "read_weibo(refuse)",
+        "convert_pile_ner", "spanlab convert pile-ner", "read_space_file", "spanlab tune", "read_split(benchmark)",
     }
     by_case = {(r.case, r.consumer): r for r in results}
     # Spot checks of the messages themselves: file, line and field, found and expected.
@@ -37,3 +39,12 @@ def test_every_reader_and_command_meets_the_corpus(tiny_encoder_dir, tmp_path):
     assert skipped.startswith("1 read, 1 skipped (unreadable file; first at ") and skipped.endswith(".jsonl:2)")
     repaired = by_case["bio-starts-with-I", "read_bio"].message
     assert "2 repaired (I- starts a span; first at" in repaired and "bio-starts-with-I.conll:1:tag" in repaired
+    # Invalid tag sequences: repaired and counted by default, refused at file:line with invalid_tags="refuse".
+    repaired = by_case["bmes-M-without-B", "read_bmes"].message
+    assert "1 repaired (M- continues no open LOC span (starts one); first at" in repaired
+    assert by_case["bmes-M-without-B", "read_bmes(refuse)"].message.split(": invalid BMES sequence")[0] \
+        .endswith("bmes-M-without-B.char.bmes:4:tag")
+    assert by_case["cluener-label-not-in-types", "read_split(cluener) + type list"].message == "school ×1"
+    refused = by_case["pile-answer-not-a-list", "spanlab convert pile-ner"].message
+    assert 'pile-answer-not-a-list.json:[0].conversations[3].value: entry 0: found "Ann"' in refused
+    assert "did you mean 'train.lr_encoder'" in by_case["space-unknown-key", "spanlab tune"].message

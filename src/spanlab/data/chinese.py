@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from spanlab.data.readers import ReadReport, _json_records, _lines
+from spanlab.data.readers import ReadReport, _json_records, _lines, _RecordError
 from spanlab.data.schema import Example, Span
 from spanlab.errors import DataError, location
 
@@ -46,6 +46,8 @@ def read_cluener(path: str | Path, *, report: ReadReport | None = None) -> list[
     report = report if report is not None else ReadReport()
     examples = []
     for n, record in _json_records(path):
+        if isinstance(record, _RecordError):  # a line that is not JSON
+            raise record
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise DataError(f"found {str(record)[:60]!r}; expected an object with a string \"text\"",
                             where=location(path, n, "text"))
@@ -56,9 +58,14 @@ def read_cluener(path: str | Path, *, report: ReadReport | None = None) -> list[
                             where=location(path, n, "label"))
         spans = []
         for label, mentions in labels.items():
+            where = location(path, n, f"label.{label}")
+            if not isinstance(mentions or {}, dict):
+                raise DataError(f"found {mentions!r}; expected {{mention: [[start, end_inclusive]]}}", where=where)
             for mention, positions in (mentions or {}).items():
+                if not isinstance(positions, list):
+                    raise DataError(f"found positions {positions!r} for {mention!r}; expected a list of "
+                                    "[start, end_inclusive]", where=where)
                 for pos in positions:
-                    where = location(path, n, f"label.{label}")
                     if not (isinstance(pos, list) and len(pos) == 2 and all(isinstance(x, int) for x in pos)):
                         raise DataError(f"found position {pos!r}; expected [start, end_inclusive]", where=where)
                     start, end = pos

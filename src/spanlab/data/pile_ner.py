@@ -79,13 +79,15 @@ def pile_ner_records(
     src: str | Path, report: PileNerReport, *, lowercase: bool = True, skip_invalid: bool = False
 ) -> Iterator[dict[str, Any]]:
     try:
-        entries = json.loads(Path(src).read_text(encoding="utf-8"))
+        data = Path(src).read_bytes()
+        entries = json.loads(data.decode("utf-8"))
     except OSError as e:
         raise DataError(f"cannot read file ({e.strerror})", where=str(src)) from None
     except json.JSONDecodeError as e:
         raise DataError(f"invalid JSON ({e.msg})", where=location(src, e.lineno)) from None
-    except UnicodeDecodeError:
-        raise DataError("found bytes that are not UTF-8; expected UTF-8 JSON", where=str(src)) from None
+    except UnicodeDecodeError as e:
+        raise DataError("found bytes that are not UTF-8; expected UTF-8 JSON",
+                        where=location(src, data.count(b"\n", 0, e.start) + 1)) from None
     if not isinstance(entries, list):
         raise DataError(f"found a JSON {type(entries).__name__}; expected a list of entries", where=str(src))
     for index, entry in enumerate(entries):

@@ -53,6 +53,9 @@ def read_space_file(path: str | Path) -> tuple[list[Param], dict[str, Any]]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise ConfigError(f"cannot read space file: {e.strerror}", where=str(path)) from None
+    except UnicodeDecodeError as e:
+        line = path.read_bytes().count(b"\n", 0, e.start) + 1
+        raise ConfigError("found bytes that are not UTF-8; expected UTF-8 YAML", where=f"{path}:{line}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(f"invalid YAML: {getattr(e, 'problem', e)}", where=f"{path}:{mark.line + 1}" if mark else str(path)) from None

@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 
 from spanlab.data.chinese import char_example, read_bmes, read_cluener, read_weibo
-from spanlab.data.readers import ReadReport, _json_records, read_gliner
+from spanlab.data.readers import ReadReport, _json_records, _RecordError, read_gliner
 from spanlab.data.schema import Span
 from spanlab.data.schema import Example
 from spanlab.errors import ConfigError, DataError
@@ -57,12 +57,17 @@ def read_benchmark_chars(path: str, report: ReadReport) -> list[Example]:
     """
     examples = []
     for n, record in _json_records(path):
+        if isinstance(record, _RecordError):  # a line that is not JSON
+            raise record
         text = record.get("sentence") if isinstance(record, dict) else None
         if not isinstance(text, str):
             raise DataError(f"found {str(record)[:60]!r}; expected an object with a string \"sentence\"",
                             where=f"{path}:{n}:sentence")
         spans = []
-        for k, ent in enumerate(record.get("entities") or []):
+        entities = record.get("entities") or []
+        if not isinstance(entities, list):
+            raise DataError(f"found {entities!r}; expected a list of entities", where=f"{path}:{n}:entities")
+        for k, ent in enumerate(entities):
             pos = ent.get("pos") if isinstance(ent, dict) else None
             if not (isinstance(pos, list) and len(pos) == 2 and all(isinstance(x, int) for x in pos)
                     and 0 <= pos[0] < pos[1] <= len(text) and isinstance(ent.get("type"), str)):

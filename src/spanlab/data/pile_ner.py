@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from typing import Any
 
 from spanlab.data.words import split_words
 from spanlab.errors import DataError, location
+from spanlab.io import atomic_open
 
 QUESTION = re.compile(r"^What describes (.+) in the text\?$", re.S)
 TEXT_PREFIX = "Text: "
@@ -173,19 +172,10 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    """JSON lines into a temp file beside `path` (gzipped for .gz), then renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            stream = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if path.suffix == ".gz" else raw
-            for record in records:
-                stream.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-            if stream is not raw:
-                stream.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """JSON lines (gzipped for .gz), written atomically."""
+    with atomic_open(path, "wb") as raw:
+        stream = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if path.suffix == ".gz" else raw
+        for record in records:
+            stream.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        if stream is not raw:
+            stream.close()

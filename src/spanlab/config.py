@@ -99,6 +99,9 @@ class DataConfig:
     exclude: list[str] = field(default_factory=list)  # files or globs left out of `train` (held-out dev data)
     shuffle_seed: int = 0
     max_records: int | None = None  # take the first N after shuffling (for quick runs)
+    # Repeat-factor sampling (spanlab/data/balance.py): passages whose labels occur in fewer than
+    # this fraction of the passages are repeated √(threshold / fraction) times; 0 = off.
+    repeat_threshold: float = 0.0
     skip_invalid: bool = False  # skip malformed records with a count instead of stopping
     label_map: str | None = None  # JSON or TSV file renaming labels
     negatives: NegativesConfig = field(default_factory=NegativesConfig)

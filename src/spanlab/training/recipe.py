@@ -19,6 +19,7 @@ import torch
 from transformers import EarlyStoppingCallback, TrainerCallback, TrainingArguments, set_seed
 
 from spanlab.config import RunConfig, save_config
+from spanlab.data.balance import repeat_rare
 from spanlab.data.collate import SpanCollator
 from spanlab.data.draws import ExampleDataset
 from spanlab.data.prompts import LabelSampler, label_vocabulary
@@ -114,6 +115,11 @@ def load_training_data(cfg: RunConfig):
     )
     if cfg.data.label_map:
         examples = apply_label_map(examples, load_label_map(cfg.data.label_map))
+    if cfg.data.repeat_threshold < 0:
+        raise ConfigError(f"data.repeat_threshold must be ≥ 0, found {cfg.data.repeat_threshold}")
+    if cfg.data.repeat_threshold:
+        examples = repeat_rare(examples, cfg.data.repeat_threshold, cfg.data.shuffle_seed)
+        logger.info("repeat-factor sampling: %d passages after repeats", len(examples))
     random.Random(cfg.data.shuffle_seed).shuffle(examples)
     if cfg.data.max_records is not None:
         examples = examples[: cfg.data.max_records]

@@ -1,0 +1,67 @@
+"""Repeat-factor sampling: rare labels are seen more often, nothing is dropped."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from spanlab.config import load_config
+from spanlab.data.balance import repeat_factors, repeat_rare
+from spanlab.data.schema import Example, Span
+from spanlab.errors import ConfigError
+from spanlab.training.recipe import load_training_data
+
+
+def ex(*labels: str) -> Example:
+    return Example(words=[f"w{i}" for i in range(max(len(labels), 1))],
+                   spans=[Span(i, i, lab) for i, lab in enumerate(labels)])
+
+
+# 100 passages: "person" in 50 of them, "song" in 1, "city" in 4 (twice in one), 46 without mentions
+DATA = [ex("person") for _ in range(49)] + [ex("person", "song")] + [ex("city", "city")] + [ex("city")] * 3
+DATA += [ex() for _ in range(46)]
+
+
+def test_factor_is_sqrt_of_threshold_over_passage_fraction():
+    r = repeat_factors(DATA, threshold=0.16)
+    assert r[0] == 1.0  # person: in 50% of passages > 16%
+    assert r[49] == pytest.approx(4.0)  # the passage with "song": √(0.16 / 0.01), the largest of its labels
+    assert r[50] == pytest.approx(2.0)  # city: in 4 passages (counted once each), √(0.16 / 0.04)
+    assert r[-1] == 1.0  # no mentions
+    assert min(repeat_factors(DATA, threshold=1e-9)) == 1.0  # tiny threshold: never below 1
+
+
+def test_repeats_follow_the_factors_and_keep_order():
+    out = repeat_rare(DATA, threshold=0.16, seed=0)
+    counts = Counter(id(e) for e in out)
+    assert counts[id(DATA[49])] == 4 and counts[id(DATA[50])] == 2
+    assert all(counts[id(e)] == 1 for e in DATA[:49] + DATA[54:])
+    firsts = list(dict.fromkeys(id(e) for e in out))
+    assert firsts == list(dict.fromkeys(id(e) for e in DATA))  # input order, every example present
+
+
+def test_fractional_factors_round_stochastically_and_reproducibly():
+    data = [ex("rare")] + [ex("common") for _ in range(99)]
+    r = repeat_factors(data, threshold=0.0225)[0]  # √(0.0225 / 0.01) = 1.5
+    assert r == pytest.approx(1.5)
+    totals = [len(repeat_rare(data, 0.0225, seed)) - 99 for seed in range(400)]
+    assert set(totals) == {1, 2} and abs(sum(totals) / 400 - 1.5) < 0.1
+    assert repeat_rare(data, 0.0225, 7) == repeat_rare(data, 0.0225, 7)
+
+
+def test_training_data_is_repeated_when_configured(tmp_path):
+    import json
+
+    path = tmp_path / "train.jsonl"
+    records = [{"tokenized_text": ["a", "b"], "ner": [[0, 0, "person"]]}] * 9 + [
+        {"tokenized_text": ["c"], "ner": [[0, 0, "song"]]}]
+    path.write_text("\n".join(map(json.dumps, records)))
+    plain, _ = load_training_data(load_config(None, [f"data.train=[{path}]"]))
+    repeated, _ = load_training_data(load_config(None, [f"data.train=[{path}]", "data.repeat_threshold=0.9"]))
+    assert len(plain) == 10
+    assert len(repeated) == 9 + math.floor(math.sqrt(0.9 / 0.1))  # "song": 3 copies; person ≥ 0.9: once
+    assert sum(e.words == ["c"] for e in repeated) == 3
+    with pytest.raises(ConfigError, match="repeat_threshold"):
+        load_training_data(load_config(None, [f"data.train=[{path}]", "data.repeat_threshold=-1"]))

@@ -42,6 +42,8 @@ VARIANTS = {
     "spanlab": SPANLAB,
     "spanlab+repeat0.03": SPANLAB + ["data.repeat_threshold=0.03"],
     "spanlab+repeat0.3": SPANLAB + ["data.repeat_threshold=0.3"],
+    "spanlab+dataset-negatives": SPANLAB + ["data.negatives.source=dataset"],
+    "spanlab+lr3e-5": SPANLAB + ["train.lr_encoder=3e-5"],
 }
 
 

@@ -76,14 +76,15 @@ class ModelConfig:
 
 @dataclass
 class NegativesConfig:
-    # Where negative labels come from: the other examples of the batch (GLiNER), or
-    # the batch plus the whole label vocabulary of the training data.
-    source: Literal["batch", "vocabulary"] = "vocabulary"
+    # Where negative labels come from: the other examples of the batch (GLiNER); the batch plus
+    # the whole label vocabulary of the training data; or "dataset": the labels that the example's
+    # own file annotates (true negatives), topped up from the vocabulary to min_count.
+    source: Literal["batch", "vocabulary", "dataset"] = "vocabulary"
     # GLiNER draws r ~ U{0..max_ratio} and adds r × (number of gold mentions) negatives.
     # "fill" instead draws the number of negatives uniformly in [min_count, max_types - positives].
     count: Literal["ratio", "fill"] = "fill"
     max_ratio: int = 1  # read when count == "ratio"
-    min_count: int = 1  # read when count == "fill"
+    min_count: int = 1  # read when count == "fill" (and by source "dataset")
     explicit: bool = True  # use a record's `negative` field when present
 
 

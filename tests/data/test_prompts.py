@@ -7,7 +7,7 @@ import random
 import pytest
 
 from spanlab.config import NegativesConfig
-from spanlab.data.prompts import LabelSampler, label_vocabulary
+from spanlab.data.prompts import LabelSampler, file_label_sets, label_vocabulary
 from spanlab.data.schema import Example, Span
 
 VOCAB = [f"type{i}" for i in range(30)] + ["person", "city", "org", "date"]
@@ -139,3 +139,36 @@ def test_vocabulary_source_needs_a_vocabulary():
 
 def test_label_vocabulary_first_seen_order():
     assert label_vocabulary(BATCH) == ["person", "city", "org", "date"]
+
+
+def from_file(path: str, *labels: str) -> Example:
+    e = ex(*labels)
+    e.source = f"{path}:1"
+    return e
+
+
+def test_file_label_sets_group_labels_by_source_file():
+    examples = [from_file("/d/conll.jsonl", "person", "org"), from_file("/d/conll.jsonl", "city"),
+                from_file("/d/bio.jsonl", "gene"), from_file("/d/bio.jsonl")]
+    assert file_label_sets(examples) == {"/d/conll.jsonl": ["person", "org", "city"], "/d/bio.jsonl": ["gene"]}
+
+
+def test_dataset_source_draws_true_negatives_from_the_example_file():
+    sets = {"/d/conll.jsonl": ["person", "org", "city", "date"], "/d/bio.jsonl": ["gene"]}
+    s = LabelSampler(NegativesConfig(source="dataset", count="fill", min_count=1, explicit=False), 25, VOCAB,
+                     random.Random(0), label_sets=sets)
+    conll, bio = from_file("/d/conll.jsonl", "person"), from_file("/d/bio.jsonl", "gene")
+    seen_bio_negatives = set()
+    for _ in range(50):
+        p_conll, p_bio = s([conll, bio])
+        assert "person" in p_conll and set(p_conll) <= set(sets["/d/conll.jsonl"])  # never a label of another file
+        assert len(p_conll) >= 2
+        # The bio file has no other label: topped up from the vocabulary to min_count (1) negative.
+        assert len(p_bio) == 2 and "gene" in p_bio
+        seen_bio_negatives |= set(p_bio) - {"gene"}
+    assert seen_bio_negatives <= set(VOCAB) and len(seen_bio_negatives) > 1
+
+
+def test_dataset_source_needs_label_sets():
+    with pytest.raises(ValueError, match="label set"):
+        LabelSampler(NegativesConfig(source="dataset"), 25, VOCAB)

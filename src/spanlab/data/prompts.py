@@ -14,6 +14,12 @@ negatives decides what a model can learn.
   so almost every prompt mixes positives and negatives at random positions; with
   source="vocabulary", half of them come from the whole label vocabulary of the training
   data (easy, diverse negatives) and half from the batch (in-domain ones).
+- source="dataset" draws negatives only from the labels of the example's own training file.
+  In a pooled mix, a label from another dataset is not a safe negative: a CoNLL passage
+  prompted with "politician" says a politician tagged `person` is not a politician, which
+  teaches the model to refuse fine-grained labels. Labels that the example's own annotators
+  used elsewhere, and did not use here, are true negatives. A file with too few labels is
+  topped up from the vocabulary to `min_count` negatives.
 A record's explicit negatives (`negative` field) are always added when `explicit` is on.
 An example left with no label at all is prompted with one empty label, as GLiNER does,
 so its spans still learn to score low.
@@ -22,7 +28,7 @@ so its spans still learn to score low.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from spanlab.config import NegativesConfig
 from spanlab.data.schema import Example
@@ -37,12 +43,16 @@ class LabelSampler:
         max_types: int,
         vocabulary: Sequence[str] = (),
         rng: random.Random | None = None,
+        label_sets: Mapping[str, Sequence[str]] | None = None,
     ):
-        if cfg.source == "vocabulary" and not vocabulary:
-            raise ValueError("negatives.source='vocabulary' needs the label vocabulary of the training data")
+        if cfg.source != "batch" and not vocabulary:
+            raise ValueError(f"negatives.source={cfg.source!r} needs the label vocabulary of the training data")
+        if cfg.source == "dataset" and label_sets is None:
+            raise ValueError("negatives.source='dataset' needs the label set of every training file")
         self.cfg = cfg
         self.max_types = max_types
         self.vocabulary = list(vocabulary)
+        self.label_sets = label_sets or {}
         self.rng = rng or random  # used when a call passes no RNG of its own
 
     def __call__(self, batch: Sequence[Example], rng: random.Random | None = None) -> list[list[str]]:
@@ -59,7 +69,8 @@ class LabelSampler:
         if self.cfg.count == "ratio":
             drawn = batch_labels[: len(ex.spans) * rng.randint(0, self.cfg.max_ratio)]
         else:
-            drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives), rng)
+            own = self.label_sets.get(source_file(ex), ()) if self.cfg.source == "dataset" else None
+            drawn = self._fill(set(positives) | set(explicit), batch_labels, len(positives), rng, own)
         negatives = [label for label in dict.fromkeys(explicit + drawn) if label not in positives]
         # Cut negatives, not gold labels, to fit max_types. (GLiNER shuffles and then cuts,
         # which can drop a gold label and train its spans as negatives; the two differ only
@@ -68,9 +79,21 @@ class LabelSampler:
         rng.shuffle(labels)
         return labels[: self.max_types] or [""]
 
-    def _fill(self, taken: set[str], batch_labels: list[str], n_pos: int, rng: random.Random) -> list[str]:
+    def _fill(
+        self, taken: set[str], batch_labels: list[str], n_pos: int, rng: random.Random, own: Sequence[str] | None
+    ) -> list[str]:
         room = max(self.max_types - n_pos, 0)
         n = rng.randint(min(self.cfg.min_count, room), room)
+        if own is not None:  # source "dataset"
+            drawn = [label for label in own if label not in taken]
+            rng.shuffle(drawn)
+            drawn = drawn[:n]
+            short = min(self.cfg.min_count, room) - len(drawn)
+            if short > 0:
+                seen = taken | set(drawn)
+                extra = rng.sample(self.vocabulary, min(len(self.vocabulary), short + len(seen)))
+                drawn += [label for label in extra if label not in seen][:short]
+            return drawn
         drawn = [label for label in batch_labels if label not in taken]
         if self.cfg.source == "vocabulary":
             drawn = drawn[: (n + 1) // 2]
@@ -78,6 +101,19 @@ class LabelSampler:
             seen = taken | set(drawn)
             drawn += [label for label in extra if label not in seen]
         return drawn[:n]
+
+
+def source_file(ex: Example) -> str:
+    """The file an example was read from (its `source` is "path:line")."""
+    return (ex.source or "").rpartition(":")[0] or (ex.source or "")
+
+
+def file_label_sets(examples: Sequence[Example]) -> dict[str, list[str]]:
+    """Every training file's distinct gold labels, in first-seen order."""
+    sets: dict[str, dict[str, None]] = {}
+    for ex in examples:
+        sets.setdefault(source_file(ex), {}).update(dict.fromkeys(s.label for s in ex.spans))
+    return {path: list(labels) for path, labels in sets.items()}
 
 
 def label_vocabulary(examples: Sequence[Example]) -> list[str]:

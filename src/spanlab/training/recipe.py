@@ -22,7 +22,7 @@ from spanlab.config import RunConfig, save_config
 from spanlab.data.balance import repeat_rare
 from spanlab.data.collate import SpanCollator
 from spanlab.data.draws import ExampleDataset
-from spanlab.data.prompts import LabelSampler, label_vocabulary
+from spanlab.data.prompts import LabelSampler, file_label_sets, label_vocabulary
 from spanlab.data.readers import ReadReport, apply_label_map, load_label_map, read_gliner_files
 from spanlab.errors import ConfigError, DataError
 from spanlab.evaluation.suite import load_suite
@@ -58,7 +58,8 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
             f"found no entity mention in {len(examples)} training records; expected at least one",
             where=", ".join(cfg.data.train), fix="check data.train (and data.exclude, data.max_records)",
         )
-    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, vocabulary)
+    label_sets = file_label_sets(examples) if cfg.data.negatives.source == "dataset" else None
+    sampler = LabelSampler(cfg.data.negatives, cfg.model.max_types, vocabulary, label_sets=label_sets)
     collator = SpanCollator(model.tokenizer, cfg.model.max_width, cfg.model.max_len, sampler, model.max_tokens)
     evaluator, suite = build_evaluator(cfg)
 

@@ -44,6 +44,7 @@ VARIANTS = {
     "spanlab+repeat0.3": SPANLAB + ["data.repeat_threshold=0.3"],
     "spanlab+dataset-negatives": SPANLAB + ["data.negatives.source=dataset"],
     "spanlab+lr3e-5": SPANLAB + ["train.lr_encoder=3e-5"],
+    "spanlab+dataset-negatives+gamma2": SPANLAB + ["data.negatives.source=dataset", "train.loss.gamma=2"],
 }
 
 

@@ -116,6 +116,21 @@ def test_encode_of_mixed_lengths_equals_each_row_alone(model):
             torch.testing.assert_close(together[b, :n], alone[0], atol=1e-5, rtol=1e-5)
 
 
+def test_grouped_encode_looks_the_embeddings_up_once(model):
+    # The word-embedding backward builds a dense vocabulary × width gradient per lookup:
+    # one lookup per batch, however many length groups the batch is split into.
+    batch = inputs(model, texts=[TEXTS[0], " ".join(["word"] * 80), "Hi"])
+    assert len(_length_groups(batch["attention_mask"].sum(1).tolist())) > 1
+    calls = []
+    hook = model.encoder.get_input_embeddings().register_forward_hook(lambda *_: calls.append(1))
+    try:
+        model._encode(batch["input_ids"], batch["attention_mask"]).sum().backward()
+    finally:
+        hook.remove()
+    assert len(calls) == 1
+    assert model.encoder.get_input_embeddings().weight.grad is not None
+
+
 def test_predict_returns_char_offsets_into_the_text(model):
     results = model.predict(TEXTS + [""], ["person", "city"], threshold=0.0)
     assert len(results) == 4 and results[3] == []

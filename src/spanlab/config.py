@@ -79,7 +79,7 @@ class NegativesConfig:
     # Where negative labels come from: the other examples of the batch (GLiNER); the batch plus
     # the whole label vocabulary of the training data; or "dataset": the labels that the example's
     # own file annotates (true negatives), topped up from the vocabulary to min_count.
-    source: Literal["batch", "vocabulary", "dataset"] = "vocabulary"
+    source: Literal["batch", "vocabulary", "dataset"] = "dataset"
     # GLiNER draws r ~ U{0..max_ratio} and adds r × (number of gold mentions) negatives.
     # "fill" instead draws the number of negatives uniformly in [min_count, max_types - positives].
     count: Literal["ratio", "fill"] = "fill"

@@ -154,11 +154,14 @@ class SpanModel(nn.Module):
             out = self.encoder(input_ids=input_ids[:, :T], attention_mask=attention_mask[:, :T]).last_hidden_state
             return out
         B, T = input_ids.shape
+        # One embedding lookup for the whole batch: its backward then builds the dense
+        # vocabulary × width gradient once per step, not once per group.
+        embedded = self.encoder.get_input_embeddings()(input_ids)  # (B, T, H)
         out = None
         for idx in groups:
             t = int(lengths[idx].max())
             ids = torch.tensor(idx, device=input_ids.device)
-            part = self.encoder(input_ids=input_ids[ids, :t], attention_mask=attention_mask[ids, :t]).last_hidden_state
+            part = self.encoder(inputs_embeds=embedded[ids, :t], attention_mask=attention_mask[ids, :t]).last_hidden_state
             if out is None:
                 out = part.new_zeros(B, T, part.shape[-1])
             out = out.index_copy(0, ids, nn.functional.pad(part, (0, 0, 0, T - t)))

@@ -30,6 +30,7 @@ from spanlab.evaluation.zeroshot import evaluate_suite
 from spanlab.io import atomic_write_json
 from spanlab.model import SpanModel
 from spanlab.training.callbacks import MetricsLog, SaveModelMetadata
+from spanlab.training.malloc import keep_large_blocks
 from spanlab.training.checkpoints import CheckpointGuard, output_errors, resume_checkpoint
 from spanlab.training.trainer import SpanTrainer
 
@@ -40,6 +41,7 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
     """Train, evaluate every `eval_steps`, keep the best; returns the final model folder.
     `callbacks` are added to the Trainer's (the search uses one to report and prune)."""
     run_dir = Path(cfg.train.output_dir)
+    keep_large_blocks()  # no page faults for the same large blocks every step (spanlab/training/malloc.py)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     set_seed(cfg.train.seed)

@@ -25,6 +25,7 @@ from spanlab.data.collate import SpanCollator
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.decoding.spans import decode_batch
+from spanlab.encoder.dropout import use_uniform_mask_dropout
 from spanlab.encoder.hdpe import extend_positions
 from spanlab.encoder.load import ENT_TOKEN, SEP_TOKEN, encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
@@ -52,6 +53,7 @@ class SpanModel(nn.Module):
             config.span_mode,
         )
         self.threshold = 0.5  # calibrated decoding threshold, saved with the model
+        use_uniform_mask_dropout(self)  # cheaper dropout masks on CPU (spanlab/encoder/dropout.py)
 
     # ------------------------------------------------------------------ building
 

@@ -49,6 +49,8 @@ def main() -> None:
     p.add_argument("--lengths", type=int, nargs="+", default=[2048, 4096, 8192], help="document sub-tokens")
     p.add_argument("--overlap", type=int, default=32, help="words shared by neighbouring windows")
     p.add_argument("--window-tokens", type=int, default=None, help="window size in sub-tokens (default: max_len)")
+    p.add_argument("--max-span-tokens", type=int, default=None,
+                   help="egp/gp: longest entity decoded, in sub-tokens (default: the longest in train.json; 0: any)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-sentences", type=int, default=None, help="first N test sentences (quick checks)")
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
@@ -61,6 +63,8 @@ def main() -> None:
         print(json.dumps(worker(args, args.worker[0], int(args.worker[1]))))
         return
     load = os.getloadavg()[0]
+    if args.max_span_tokens is None:
+        args.max_span_tokens = longest_train_entity(args)
     runs = [run_worker(args, "sentence", 0)]
     for length in args.lengths:
         runs += [run_worker(args, "window", length), run_worker(args, "hdpe", length)]
@@ -69,10 +73,10 @@ def main() -> None:
 
 def run_worker(args, method: str, length: int) -> dict:
     cmd = [sys.executable, __file__, "--worker", method, str(length), "--data", args.data, "--model", args.model,
-           "--overlap", str(args.overlap), "--threads", str(args.threads)]
+           "--overlap", str(args.overlap), "--threads", str(args.threads), "--max-span-tokens", str(args.max_span_tokens)]
     cmd += ["--max-sentences", str(args.max_sentences)] if args.max_sentences else []
     cmd += ["--window-tokens", str(args.window_tokens)] if args.window_tokens else []
-    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    result = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
     print(json.dumps(result), flush=True)
     return result
 
@@ -95,6 +99,8 @@ def worker(args, method: str, length: int) -> dict:
     overrides = {"windows": WindowConfig(enabled=method != "hdpe", overlap=args.overlap)}
     if method == "window" and args.window_tokens:
         overrides["max_len"] = args.window_tokens
+    if json.loads((Path(args.model) / "config.json").read_text(encoding="utf-8"))["architecture"] in ("egp", "gp"):
+        overrides["max_span_tokens"] = args.max_span_tokens
     model, predict, tokens_of = load_model(args.model, Path(args.data), method, length, overrides)
     if method == "sentence":
         docs, gold, batch = texts, gold_spans, 16
@@ -159,6 +165,18 @@ def load_model(path: str, data: Path, method: str, length: int, overrides: dict)
     return model, predict, tokens
 
 
+def longest_train_entity(args) -> int:
+    """Sub-tokens of the longest gold entity in the training split: the model never saw a longer one."""
+    from spanlab.data.readers import ReadReport
+    from spanlab.supervised.data import char_spans, read_benchmark_chars
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    train = read_benchmark_chars(str(Path(args.data) / "train.json"), ReadReport())
+    names = [ex.text[a:b] for ex in train for a, b, _ in char_spans(ex)]
+    return max(len(ids) for ids in tokenizer(names, add_special_tokens=False).input_ids)
+
+
 def build_documents(texts, gold, tokens_of, length: int):
     """Consecutive sentences joined by a space while the document stays within `length` sub-tokens;
     gold character spans shifted into the document."""
@@ -219,6 +237,7 @@ def report(args, runs: list[dict], load: float) -> None:
         "within_1pt": {m: {str(n): abs(by[m, n]["f1"] - sentence["f1"]) <= 1.0 for n in args.lengths}
                        for m in ("window", "hdpe")},
         "window_overlap_words": args.overlap,
+        "max_span_tokens": args.max_span_tokens,
         "max_sentences": args.max_sentences,
         "load_average_at_start": load,
         "command": " ".join(["python", "benchmarks/longdoc.py", *sys.argv[1:]]),
@@ -245,7 +264,8 @@ def report(args, runs: list[dict], load: float) -> None:
         f"\n\nModel: {args.model}: {doc['model_note']}. Gold: {sentence['gold']} mentions in the first "
         f"{sentence['documents']} test sentences, scored as exact character spans. Windows: at most {window} "
         f"sub-tokens each, {args.overlap} words shared by neighbours, each window keeping the spans that start in "
-        f"its half of an overlap. HDPE: frozen, added at load time (alpha 0.4), one pass per document. The "
+        f"its half of an overlap. Longest entity decoded (egp/gp): {args.max_span_tokens} sub-tokens, the longest "
+        f"gold entity in train.json (0: any length). HDPE: frozen, added at load time (alpha 0.4), one pass per document. The "
         f"sentence row's s/doc is per sentence. Time is wall-clock per document at {args.threads} threads; load "
         f"average {load:.2f} at the start."
     )

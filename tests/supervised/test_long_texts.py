@@ -70,3 +70,13 @@ def test_hdpe_reads_a_2048_token_text_in_one_pass_and_keeps_short_texts_unchange
     assert int(offsets[0, -2, 1]) == len(text)  # nothing cut
     with pytest.raises(Exception, match="unknown model field"):
         FixedLabelModel.from_pretrained(tmp_path / "m", max_length=5)
+
+
+def test_max_span_tokens_leaves_longer_cells_undecoded(make_model):
+    model = make_model("egp")
+    logits = torch.full((1, 2, 6, 6), -1.0)
+    logits[0, 0, 1, 3] = logits[0, 0, 1, 2] = logits[0, 1, 2, 2] = 1.0  # spans of 3, 2 and 1 tokens
+    mask = torch.ones(1, 6, dtype=torch.bool)
+    assert [s[:3] for s in model.decode(logits, mask)[0]] == [(1, 2, 0), (1, 3, 0), (2, 2, 1)]
+    model.spec.max_span_tokens = 2
+    assert [s[:3] for s in model.decode(logits, mask)[0]] == [(1, 2, 0), (2, 2, 1)]

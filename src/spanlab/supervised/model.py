@@ -152,7 +152,12 @@ class FixedLabelModel(nn.Module):
         if self.spec.head == "tokencls":
             return [_bio_spans(p, m) for p, m in zip(logits.float().softmax(-1), token_mask)]
         found: list[list[TokenSpan]] = [[] for _ in range(logits.shape[0])]
-        for b, k, i, j in (logits > 0).nonzero().tolist():  # masked cells are at the minimum: never > 0
+        positive = logits > 0  # masked cells are at the minimum: never > 0
+        if self.spec.max_span_tokens > 0:  # only cells within max_span_tokens of the diagonal
+            T = logits.shape[-1]
+            too_long = torch.ones(T, T, dtype=torch.bool, device=logits.device).triu(self.spec.max_span_tokens)
+            positive &= ~too_long
+        for b, k, i, j in positive.nonzero().tolist():
             found[b].append((i, j, k, float(torch.sigmoid(logits[b, k, i, j].float()))))
         return found
 

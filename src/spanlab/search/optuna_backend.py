@@ -9,6 +9,7 @@ finds that trial's checkpoints and resumes training from the last one.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,26 @@ def make_sampler(kind: str, params: list[Param], seed: int) -> optuna.samplers.B
 
 def make_pruner(kind: str, s: SearchConfig, eval_steps: int, max_steps: int) -> optuna.pruners.BasePruner:
     min_resource = s.min_resource or eval_steps
+    if kind == "screen":
+        # ASHA that never promotes: a rung must hold more trials than any study before its best
+        # go on, so every trial stops at the lowest rung, its value there recorded for ranking.
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource, reduction_factor=s.reduction_factor,
+                                                      bootstrap_count=sys.maxsize)
     if kind == "asha":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource, reduction_factor=s.reduction_factor)
     if kind == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=min_resource, max_resource=max_steps,
                                               reduction_factor=s.reduction_factor)
     return optuna.pruners.NopPruner()
+
+
+def stage_pruner(stage: str, s: SearchConfig) -> str:
+    """Verify trains its enqueued runs to the end; explore screens when `stages.screen` is on."""
+    if stage == "verify":
+        return "none"
+    if stage == "explore" and s.stages.screen and s.pruner != "none":
+        return "screen"
+    return s.pruner
 
 
 def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
@@ -74,8 +89,9 @@ def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
 class Objective:
     """Sample (or take the enqueued `fixed` values), train in the trial's folder, return the metric."""
 
-    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str):
+    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str, screen: bool = False):
         self.study_dir, self.stage, self.params, self.metric = study_dir, stage, params, metric
+        self.screen = screen  # every trial stops at the lowest rung: a repeated configuration is not re-run
 
     def __call__(self, trial: optuna.Trial) -> float:
         values = trial.user_attrs.get("fixed") or suggest(trial, self.params)
@@ -94,6 +110,14 @@ class Objective:
             trial.set_user_attr("steps", 0)
             trial.set_user_attr("device_seconds", 0.0)
             return cached[1]
+        screened = self._screened_twin(trial, key) if self.screen else None
+        if screened is not None:
+            trial.set_user_attr("cached_from", f"{trial.study.study_name}#{screened.number}")
+            trial.set_user_attr("steps", 0)
+            trial.set_user_attr("device_seconds", 0.0)
+            for step, value in screened.intermediate_values.items():
+                trial.report(value, step)
+            raise optuna.TrialPruned(f"screened before as trial {screened.number}")
 
         def report(step: int, value: float) -> None:
             trial.report(value, step)
@@ -106,6 +130,13 @@ class Objective:
         trial.set_user_attr("steps", result.steps)
         trial.set_user_attr("device_seconds", result.device_seconds)
         return result.value
+
+    def _screened_twin(self, trial: optuna.Trial, key: str) -> optuna.trial.FrozenTrial | None:
+        """A trial of this (screening) stage that already ran the same config to the lowest rung."""
+        for t in trial.study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)):
+            if t.user_attrs.get("config_hash") == key and t.user_attrs.get("cached_from") is None:
+                return t
+        return None
 
     def _completed_twin(self, trial: optuna.Trial, key: str) -> tuple[str, float] | None:
         """(name, value) of a completed trial with the same config, in any stage of this study."""
@@ -126,11 +157,10 @@ def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchCo
 
     base = load_config(study_dir.base)
     sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
-    pruner_kind = "none" if stage == "verify" else s.pruner
     kwargs = dict(
         study_name=study_dir.study_name(stage), storage=make_storage(study_dir.storage_url(), s),
         sampler=make_sampler(sampler_kind, params, s.seed),
-        pruner=make_pruner(pruner_kind, s, base.train.eval_steps, base.train.steps),
+        pruner=make_pruner(stage_pruner(stage, s), s, base.train.eval_steps, base.train.steps),
     )
     if create:
         return optuna.create_study(direction="maximize", load_if_exists=True, **kwargs)
@@ -143,7 +173,7 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
     params, s = study_dir.settings()
     stage_params, budget, _ = study_dir.load_stage(stage)
     study = open_study(study_dir, stage, stage_params, s, create=False)
-    objective = Objective(study_dir, stage, stage_params, s.metric)
+    objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen")
     unit = s.budget.unit
     while True:
         optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
@@ -151,7 +181,10 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
         waiting = any(t.state == TrialState.WAITING for t in trials)
         if stage == "verify" and not waiting:
             return
-        if stage != "verify" and spent(trials, unit) >= budget and not waiting:
+        over = stage != "verify" and spent(trials, unit) >= budget
+        # a killed worker's re-queued trial is finished even then: it holds part of the budget already
+        if over and not any(t.state == TrialState.WAITING and is_retry(t) for t in trials):
+            skip_waiting(study)
             return
         sampler = study.sampler
         if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study) and not waiting:
@@ -159,6 +192,19 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
         if not waiting and saturated(trials):
             return
         study.optimize(objective, n_trials=1, catch=())
+
+
+def is_retry(t: optuna.trial.FrozenTrial) -> bool:
+    return RetryHeartbeatStaleTrialCallback.retried_trial_number(t) is not None
+
+
+def skip_waiting(study: optuna.Study) -> None:
+    """The budget is spent: queued trials that never started (focus's best explore configurations)
+    are closed as skipped, trained nothing and left out of the summary."""
+    while any(t.state == TrialState.WAITING for t in study.get_trials(deepcopy=False)):
+        trial = study.ask()  # pops a queued trial (another worker may pop the others)
+        trial.set_user_attr("skipped", True)
+        study.tell(trial, state=TrialState.PRUNED)
 
 
 SATURATION = 5

@@ -18,8 +18,9 @@ import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from spanlab.config import RunConfig, load_config
 from spanlab.errors import ConfigError
-from spanlab.search.budget import spent
+from spanlab.search.budget import committed
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param, overrides_from
 from spanlab.search.study_dir import StudyDir
@@ -153,8 +154,6 @@ class Objective:
 
 
 def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool) -> optuna.Study:
-    from spanlab.config import load_config
-
     base = load_config(study_dir.base)
     sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
     kwargs = dict(
@@ -175,13 +174,15 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
     study = open_study(study_dir, stage, stage_params, s, create=False)
     objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen")
     unit = s.budget.unit
+    cap = trial_cap(stage, s, load_config(study_dir.base))
     while True:
         optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
         if stage == "verify" and not waiting:
             return
-        over = stage != "verify" and spent(trials, unit) >= budget
+        used = committed(trials, unit, cap)
+        over = stage != "verify" and (used + cap > budget if cap else used >= budget)
         # a killed worker's re-queued trial is finished even then: it holds part of the budget already
         if over and not any(t.state == TrialState.WAITING and is_retry(t) for t in trials):
             skip_waiting(study)
@@ -192,6 +193,15 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
         if not waiting and saturated(trials):
             return
         study.optimize(objective, n_trials=1, catch=())
+
+
+def trial_cap(stage: str, s: SearchConfig, base: RunConfig) -> float:
+    """The most one trial of `stage` can spend, in the budget's unit (0: not known in advance)."""
+    if s.budget.unit == "trials":
+        return 1.0
+    if s.budget.unit == "steps":
+        return float(s.min_resource or base.train.eval_steps) if stage_pruner(stage, s) == "screen" else float(base.train.steps)
+    return 0.0  # device-hours: known only once spent
 
 
 def is_retry(t: optuna.trial.FrozenTrial) -> bool:

@@ -1,5 +1,6 @@
 """Explore screens (every trial stops at the lowest rung), focus starts with the best screened
-configurations, stages pass on what they leave unspent, and finished trials drop their checkpoints."""
+configurations, stages pass on what they leave unspent and never start a trial they cannot pay
+for, and finished trials drop their checkpoints."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from optuna.trial import TrialState
 
 from spanlab.search.optuna_backend import (
+    Objective,
     make_pruner,
     open_study,
     run_worker,
@@ -61,6 +63,13 @@ def test_queued_trials_are_closed_as_skipped_when_the_budget_is_spent():
     skip_waiting(study)
     assert [t.state for t in study.trials] == [TrialState.PRUNED] * 2
     assert all(t.user_attrs["skipped"] and not t.intermediate_values for t in study.trials)
+
+
+def test_of_two_trials_started_at_once_only_the_earlier_trains_when_the_budget_holds_one(tmp_path):
+    study = optuna.create_study(direction="maximize")
+    first, second = study.ask(), study.ask()  # two workers that both found the budget free
+    objective = Objective(StudyDir(tmp_path), "focus", [], "f1", limit=("steps", 6.0, 10.0))
+    assert objective._fits(first) and not objective._fits(second)
 
 
 def test_a_screened_configuration_is_not_screened_again(make_base, make_space, tmp_path):

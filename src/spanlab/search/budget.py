@@ -37,5 +37,12 @@ def committed(trials: Iterable[FrozenTrial], unit: str, hold: float) -> float:
                for t in trials if t.state in SPENDING)
 
 
+def fits(trials: Iterable[FrozenTrial], unit: str, cap: float, budget: float) -> bool:
+    """Whether a new trial that may spend `cap` fits in `budget` beside `trials` (0: cap unknown,
+    then it fits while anything is left)."""
+    used = committed(trials, unit, cap)
+    return used + cap <= budget if cap else used < budget
+
+
 def cost(device_seconds: float, price_per_hour: float) -> float:
     return device_seconds / 3600.0 * price_per_hour

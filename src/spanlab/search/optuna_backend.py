@@ -20,7 +20,7 @@ from optuna.trial import TrialState
 
 from spanlab.config import RunConfig, load_config
 from spanlab.errors import ConfigError
-from spanlab.search.budget import committed
+from spanlab.search.budget import fits
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param, overrides_from
 from spanlab.search.study_dir import StudyDir
@@ -90,9 +90,11 @@ def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
 class Objective:
     """Sample (or take the enqueued `fixed` values), train in the trial's folder, return the metric."""
 
-    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str, screen: bool = False):
+    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str, screen: bool = False,
+                 limit: tuple[str, float, float] | None = None):
         self.study_dir, self.stage, self.params, self.metric = study_dir, stage, params, metric
         self.screen = screen  # every trial stops at the lowest rung: a repeated configuration is not re-run
+        self.limit = limit  # (unit, cap, budget): train only when the trial fits beside the earlier ones
 
     def __call__(self, trial: optuna.Trial) -> float:
         values = trial.user_attrs.get("fixed") or suggest(trial, self.params)
@@ -119,6 +121,11 @@ class Objective:
             for step, value in screened.intermediate_values.items():
                 trial.report(value, step)
             raise optuna.TrialPruned(f"screened before as trial {screened.number}")
+        if self.limit and number is None and not self._fits(trial):
+            # workers that checked the budget at the same moment: the later trial gives way
+            trial.set_user_attr("skipped", True)
+            trial.set_user_attr("steps", 0)
+            raise optuna.TrialPruned("the stage budget cannot hold this trial beside the earlier ones")
 
         def report(step: int, value: float) -> None:
             trial.report(value, step)
@@ -131,6 +138,11 @@ class Objective:
         trial.set_user_attr("steps", result.steps)
         trial.set_user_attr("device_seconds", result.device_seconds)
         return result.value
+
+    def _fits(self, trial: optuna.Trial) -> bool:
+        unit, cap, budget = self.limit  # type: ignore[misc]
+        earlier = [t for t in trial.study.get_trials(deepcopy=False) if t.number < trial.number]
+        return fits(earlier, unit, cap, budget)
 
     def _screened_twin(self, trial: optuna.Trial, key: str) -> optuna.trial.FrozenTrial | None:
         """A trial of this (screening) stage that already ran the same config to the lowest rung."""
@@ -172,17 +184,18 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
     params, s = study_dir.settings()
     stage_params, budget, _ = study_dir.load_stage(stage)
     study = open_study(study_dir, stage, stage_params, s, create=False)
-    objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen")
     unit = s.budget.unit
     cap = trial_cap(stage, s, load_config(study_dir.base))
+    limit = None if stage == "verify" else (unit, cap, budget)
+    objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen",
+                          limit=limit)
     while True:
         optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
         if stage == "verify" and not waiting:
             return
-        used = committed(trials, unit, cap)
-        over = stage != "verify" and (used + cap > budget if cap else used >= budget)
+        over = limit is not None and not fits(trials, *limit)
         # a killed worker's re-queued trial is finished even then: it holds part of the budget already
         if over and not any(t.state == TrialState.WAITING and is_retry(t) for t in trials):
             skip_waiting(study)

@@ -1,18 +1,24 @@
-"""Long documents: F1 of a sentence-level CoNLL-2003 model on whole documents, with HDPE and with
-sliding windows, against its per-sentence F1; time and peak memory per document length.
+"""Long documents: F1 of a CoNLL-2003 model on whole documents, with sliding windows and with
+HDPE, against its own per-sentence F1; time and peak memory per document length.
 
-Documents are consecutive CoNLL-2003 test sentences joined until the next one would pass the
-target length in encoder sub-tokens (2,048 / 4,096 / 8,192 by default); every test sentence is
-in exactly one document of each length, so all rows score the same gold mentions.
+Documents are consecutive CoNLL-2003 test sentences (the test set keeps the order of its news
+articles) joined with a space until the next one would pass the target length in encoder
+sub-tokens (2,048 / 4,096 / 8,192 by default); every test sentence is in exactly one document
+of each length, so all rows score the same gold mentions. Scoring is entity-level exact match
+on character spans.
 
-- sentence: each sentence on its own (the model's training condition);
-- hdpe:     each document in one pass, the position table stretched by HDPE (frozen, added at
-            load time: the model never saw a position past 512 in training);
-- window:   each document in windows of at most 384 words / 512 tokens, 64 words overlap, merged.
+- sentence: each sentence on its own (how the model was trained and is usually scored);
+- window:   each document in overlapping windows of whole words that fit the model's `max_len`
+            (or --window-tokens), merged (spanlab.inference.windows);
+- hdpe:     each document in one pass, the encoder's 512-row position table stretched by HDPE
+            (frozen, added at load time: the model never saw a position past its training length).
 
-Each (method, length) runs in a fresh process so its peak resident memory is its own.
+The default model is the Efficient GlobalPointer that `python benchmarks/egp_conll03.py --steps 600`
+trains (all-MiniLM-L6-v2, CoNLL-2003 sentences); any spanlab model folder works (--model), a
+GLiNER one prompted with the CoNLL labels. Each (method, length) runs in a fresh process so its
+peak resident memory is its own.
 
-    python benchmarks/longdoc.py            # trains configs/gliner/conll03-minilm.yaml first if --model is missing
+    python benchmarks/longdoc.py [--model runs/x/model] [--max-sentences 1500]
 
 Writes benchmarks/results/LONGDOC-<date>.json and .md.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -32,46 +39,44 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import machine_info, write_results  # noqa: E402
 
-CONFIG = "configs/gliner/conll03-minilm.yaml"
+DEFAULT_MODEL = ROOT / "benchmarks/.work/egp-conll03/egp-seed0/model"  # written by benchmarks/egp_conll03.py
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=str(ROOT.parent / "shared/data/supervised/conll2003"))
-    p.add_argument("--model", default=str(ROOT / "runs/conll03-minilm/model"))
+    p.add_argument("--model", default=str(DEFAULT_MODEL))
     p.add_argument("--lengths", type=int, nargs="+", default=[2048, 4096, 8192], help="document sub-tokens")
-    p.add_argument("--overlap", type=int, default=64, help="words shared by neighbouring windows")
+    p.add_argument("--overlap", type=int, default=32, help="words shared by neighbouring windows")
+    p.add_argument("--window-tokens", type=int, default=None, help="window size in sub-tokens (default: max_len)")
+    p.add_argument("--max-span-tokens", type=int, default=None,
+                   help="egp/gp: longest entity decoded, in sub-tokens (default: the longest in train.json; 0: any)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-sentences", type=int, default=None, help="first N test sentences (quick checks)")
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     p.add_argument("--worker", nargs=2, metavar=("METHOD", "LENGTH"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    if not (Path(args.model) / "model.safetensors").is_file():
+        sys.exit(f"{args.model}: no model; train one with `python benchmarks/egp_conll03.py --steps 600` "
+                 "or pass --model")
     if args.worker:
         print(json.dumps(worker(args, args.worker[0], int(args.worker[1]))))
         return
-
-    if not (Path(args.model) / "model.safetensors").is_file():
-        train(args)
+    load = os.getloadavg()[0]
+    if args.max_span_tokens is None:
+        args.max_span_tokens = longest_train_entity(args)
     runs = [run_worker(args, "sentence", 0)]
     for length in args.lengths:
-        runs += [run_worker(args, "hdpe", length), run_worker(args, "window", length)]
-    report(args, runs)
-
-
-def train(args) -> None:
-    out = Path(args.model).parent
-    cmd = [sys.executable, "-m", "spanlab", "train", str(ROOT / CONFIG), "--set",
-           f"data.train={Path(args.data) / 'train.json'}", "--set", f"train.output_dir={out}"]
-    print("training:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
+        runs += [run_worker(args, "window", length), run_worker(args, "hdpe", length)]
+    report(args, runs, load)
 
 
 def run_worker(args, method: str, length: int) -> dict:
     cmd = [sys.executable, __file__, "--worker", method, str(length), "--data", args.data, "--model", args.model,
-           "--overlap", str(args.overlap), "--threads", str(args.threads)]
-    if args.max_sentences:
-        cmd += ["--max-sentences", str(args.max_sentences)]
-    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+           "--overlap", str(args.overlap), "--threads", str(args.threads), "--max-span-tokens", str(args.max_span_tokens)]
+    cmd += ["--max-sentences", str(args.max_sentences)] if args.max_sentences else []
+    cmd += ["--window-tokens", str(args.window_tokens)] if args.window_tokens else []
+    result = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
     print(json.dumps(result), flush=True)
     return result
 
@@ -83,69 +88,114 @@ def worker(args, method: str, length: int) -> dict:
     import torch
 
     from spanlab.config import LongPositionsConfig, WindowConfig
-    from spanlab.data.readers import read_benchmark
-    from spanlab.inference.windows import subtoken_counts
+    from spanlab.data.readers import ReadReport
     from spanlab.metrics.f1 import score
-    from spanlab.model import SpanModel
+    from spanlab.supervised.data import char_spans, read_benchmark_chars
 
     torch.set_num_threads(args.threads)
-    sentences, labels = read_benchmark(Path(args.data) / "test.json")
-    sentences = sentences[: args.max_sentences]
-    overrides = {"windows": WindowConfig(enabled=True, overlap=args.overlap)}
-    if method == "hdpe":  # one pass per document: positions and max_len cover the longest one
-        overrides |= {"long_positions": LongPositionsConfig("hdpe", max_positions=length + 64), "max_len": length}
-    model = SpanModel.from_pretrained(args.model, **overrides)
-    counts = subtoken_counts(model.tokenizer, sentences)
+    sentences = read_benchmark_chars(str(Path(args.data) / "test.json"), ReadReport())[: args.max_sentences]
+    texts = [ex.text for ex in sentences]
+    gold_spans = [char_spans(ex) for ex in sentences]
+    overrides = {"windows": WindowConfig(enabled=method != "hdpe", overlap=args.overlap)}
+    if method == "window" and args.window_tokens:
+        overrides["max_len"] = args.window_tokens
+    if json.loads((Path(args.model) / "config.json").read_text(encoding="utf-8"))["architecture"] in ("egp", "gp"):
+        overrides["max_span_tokens"] = args.max_span_tokens
+    model, predict, tokens_of = load_model(args.model, Path(args.data), method, length, overrides)
     if method == "sentence":
-        docs, batch = sentences, 16
+        docs, gold, batch = texts, gold_spans, 16
     else:
-        docs, batch = build_documents(sentences, counts, length), 8
-    doc_tokens = [sum(c) for c in subtoken_counts(model.tokenizer, docs)] if method != "sentence" else []
+        docs, gold = build_documents(texts, gold_spans, tokens_of, length)
+        batch = 1
+    doc_tokens = [tokens_of(d) for d in docs] if method != "sentence" else []
     base_rss = rss_mb()
 
     predictions, seconds = [], []
     with torch.inference_mode():
         if method == "sentence":
             t0 = time.perf_counter()
-            predictions = model.predict_words(docs, labels, batch_size=batch)
+            predictions = predict(docs, batch)
             seconds = [time.perf_counter() - t0]
         else:
             for doc in docs:  # one document at a time, for the time per document
                 t0 = time.perf_counter()
-                predictions += model.predict_words([doc], labels, batch_size=batch)
+                predictions += predict([doc], batch)
                 seconds.append(time.perf_counter() - t0)
-    gold = [{(s.start, s.end, s.label) for s in d.spans} for d in docs]
-    result = score(gold, [{(a, b, label) for a, b, label, _ in p} for p in predictions]).micro
+    result = score([set(g) for g in gold], [set(p) for p in predictions]).micro
     return {
         "method": method, "length": length, "f1": 100 * result.f1, "p": 100 * result.precision,
         "r": 100 * result.recall, "gold": result.tp + result.fn, "documents": len(docs),
         "doc_tokens": {"min": min(doc_tokens), "mean": sum(doc_tokens) / len(doc_tokens), "max": max(doc_tokens)}
         if doc_tokens else None,
         "seconds_total": sum(seconds), "seconds_per_document": sum(seconds) / len(docs),
-        "rss_after_load_mb": base_rss, "peak_rss_mb": rss_mb(),
-        "positions": model.max_tokens, "threshold": model.threshold,
+        "rss_after_load_mb": base_rss, "peak_rss_mb": rss_mb(), "max_len": model.spec.max_len,
     }
 
 
-def build_documents(sentences, counts, length: int):
-    """Consecutive sentences joined while the document stays within `length` sub-tokens."""
-    from spanlab.data.schema import Example, Span
+def load_model(path: str, data: Path, method: str, length: int, overrides: dict):
+    """(model, predict(texts, batch) → character spans per text, tokens(text) → sub-tokens)."""
+    from spanlab.config import LongPositionsConfig
+    from spanlab.data.schema import Example
 
-    docs, words, spans, tokens = [], [], [], 0
+    arch = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))["architecture"]
+    if arch == "gliner":
+        from spanlab.model import SpanModel
 
-    def flush():
-        docs.append(Example(words=list(words), spans=list(spans)))
+        if method == "hdpe":  # one pass per document: positions and max_len (words) cover the longest one
+            overrides |= {"long_positions": LongPositionsConfig("hdpe", max_positions=length + 64), "max_len": length}
+        model = SpanModel.from_pretrained(path, **overrides)
+        labels = json.loads((data / "labels.json").read_text(encoding="utf-8"))
 
-    for ex, c in zip(sentences, counts):
-        if words and tokens + sum(c) > length:
-            flush()
-            words, spans, tokens = [], [], 0
-        spans += [Span(s.start + len(words), s.end + len(words), s.label) for s in ex.spans]
-        words += ex.words
-        tokens += sum(c)
-    if words:
-        flush()
-    return docs
+        def predict(texts, batch):
+            return [[(e["start"], e["end"], e["label"]) for e in ents] for ents in model.predict(texts, labels, batch_size=batch)]
+    else:
+        from spanlab.supervised.model import FixedLabelModel
+
+        if method == "hdpe":  # max_len counts [CLS] and [SEP]
+            overrides |= {"long_positions": LongPositionsConfig("hdpe", max_positions=length + 64), "max_len": length + 64}
+        model = FixedLabelModel.from_pretrained(path, **overrides)
+
+        def predict(texts, batch):
+            found = model.predict_examples([Example(words=[], text=t) for t in texts], batch)
+            return [[(a, b, label) for a, b, label, _ in spans] for spans in found]
+
+    def tokens(text: str) -> int:
+        return len(model.tokenizer(text, add_special_tokens=False).input_ids)
+
+    return model, predict, tokens
+
+
+def longest_train_entity(args) -> int:
+    """Sub-tokens of the longest gold entity in the training split: the model never saw a longer one."""
+    from spanlab.data.readers import ReadReport
+    from spanlab.supervised.data import char_spans, read_benchmark_chars
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    train = read_benchmark_chars(str(Path(args.data) / "train.json"), ReadReport())
+    names = [ex.text[a:b] for ex in train for a, b, _ in char_spans(ex)]
+    return max(len(ids) for ids in tokenizer(names, add_special_tokens=False).input_ids)
+
+
+def build_documents(texts, gold, tokens_of, length: int):
+    """Consecutive sentences joined by a space while the document stays within `length` sub-tokens;
+    gold character spans shifted into the document."""
+    docs, doc_gold = [], []
+    text, spans, tokens = None, [], 0
+    for sentence, sentence_gold in zip(texts, gold):
+        n = tokens_of(sentence)
+        if text is not None and tokens + n > length:
+            docs.append(text)
+            doc_gold.append(spans)
+            text, spans, tokens = None, [], 0
+        shift = 0 if text is None else len(text) + 1
+        text = sentence if text is None else f"{text} {sentence}"
+        spans = spans + [(a + shift, b + shift, label) for a, b, label in sentence_gold]
+        tokens += n
+    if text is not None:
+        docs.append(text)
+        doc_gold.append(spans)
+    return docs, doc_gold
 
 
 def rss_mb() -> float:
@@ -156,44 +206,68 @@ def rss_mb() -> float:
 # --------------------------------------------------------------------------- report
 
 
-def report(args, runs: list[dict]) -> None:
+def model_note(path: Path) -> str:
+    """What the model is and how it was trained, from its folder and its run folder."""
+    meta = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    spec = meta["model"]
+    unit = "words" if meta["architecture"] == "gliner" else "sub-tokens"
+    note = (f"{meta['architecture']} head over encoder {spec['encoder']!r} (\"default\" = all-MiniLM-L6-v2), "
+            f"max_len {spec['max_len']} {unit}")
+    summary = path.parent / "train_summary.json"
+    if summary.is_file():
+        s = json.loads(summary.read_text(encoding="utf-8"))
+        note += f"; trained {s['steps']} steps on CoNLL-2003 train sentences"
+        if s.get("best_checkpoint"):
+            note += f", best dev checkpoint {Path(s['best_checkpoint']).name}"
+    return note
+
+
+def report(args, runs: list[dict], load: float) -> None:
     sentence = runs[0]
     by = {(r["method"], r["length"]): r for r in runs[1:]}
     doc = {
         **machine_info(threads=args.threads),
         "model": args.model,
+        "model_note": model_note(Path(args.model)),
         "data": args.data,
         "sentence_f1": sentence["f1"],
         "hdpe_f1": {str(n): by["hdpe", n]["f1"] for n in args.lengths},
         "window_f1": {str(n): by["window", n]["f1"] for n in args.lengths},
         "doc_tokens": {str(n): by["window", n]["doc_tokens"] for n in args.lengths},
         "within_1pt": {m: {str(n): abs(by[m, n]["f1"] - sentence["f1"]) <= 1.0 for n in args.lengths}
-                       for m in ("hdpe", "window")},
+                       for m in ("window", "hdpe")},
         "window_overlap_words": args.overlap,
+        "max_span_tokens": args.max_span_tokens,
         "max_sentences": args.max_sentences,
+        "load_average_at_start": load,
         "command": " ".join(["python", "benchmarks/longdoc.py", *sys.argv[1:]]),
         "runs": runs,
     }
     rows = [
-        "| method | target doc tokens | docs | tokens/doc (min–max) | F1 | Δ vs sentence | s/doc | peak RSS MB (after load) |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| sentence | – | {sentence['documents']} sentences | – | {sentence['f1']:.2f} | – | "
-        f"{sentence['seconds_per_document']:.4f} | {sentence['peak_rss_mb']:.0f} ({sentence['rss_after_load_mb']:.0f}) |",
+        "| method | target doc tokens | docs | tokens/doc (min–max) | P | R | F1 | Δ vs sentence | s/doc | peak RSS MB (after load) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| sentence | – | {sentence['documents']} sentences | – | {sentence['p']:.2f} | {sentence['r']:.2f} | "
+        f"{sentence['f1']:.2f} | – | {sentence['seconds_per_document']:.3f} | "
+        f"{sentence['peak_rss_mb']:.0f} ({sentence['rss_after_load_mb']:.0f}) |",
     ]
     for n in args.lengths:
-        for m in ("hdpe", "window"):
+        for m in ("window", "hdpe"):
             r = by[m, n]
             t = r["doc_tokens"]
             rows.append(
-                f"| {m} | {n} | {r['documents']} | {t['min']}–{t['max']} | {r['f1']:.2f} | {r['f1'] - sentence['f1']:+.2f} | "
-                f"{r['seconds_per_document']:.2f} | {r['peak_rss_mb']:.0f} ({r['rss_after_load_mb']:.0f}) |"
+                f"| {m} | {n} | {r['documents']} | {t['min']}–{t['max']} | {r['p']:.2f} | {r['r']:.2f} | {r['f1']:.2f} | "
+                f"{r['f1'] - sentence['f1']:+.2f} | {r['seconds_per_document']:.2f} | "
+                f"{r['peak_rss_mb']:.0f} ({r['rss_after_load_mb']:.0f}) |"
             )
+    window = by["window", args.lengths[0]]["max_len"]
     note = (
-        f"\n\nModel: {args.model} (GLiNER, all-MiniLM-L6-v2, trained on CoNLL-2003 sentences with {CONFIG}); "
-        f"labels {json.dumps(json.loads((Path(args.data) / 'labels.json').read_text()))}; gold mentions "
-        f"{sentence['gold']} in the first {sentence['documents']} test sentences; threshold {sentence['threshold']}, "
-        f"flat decoding. HDPE is frozen and added at load "
-        f"time only; windows overlap by {args.overlap} words. Time is wall-clock per document at {args.threads} threads."
+        f"\n\nModel: {args.model}: {doc['model_note']}. Gold: {sentence['gold']} mentions in the first "
+        f"{sentence['documents']} test sentences, scored as exact character spans. Windows: at most {window} "
+        f"sub-tokens each, {args.overlap} words shared by neighbours, each window keeping the spans that start in "
+        f"its half of an overlap. Longest entity decoded (egp/gp): {args.max_span_tokens} sub-tokens, the longest "
+        f"gold entity in train.json (0: any length). HDPE: frozen, added at load time (alpha 0.4), one pass per document. The "
+        f"sentence row's s/doc is per sentence. Time is wall-clock per document at {args.threads} threads; load "
+        f"average {load:.2f} at the start."
     )
     stem = f"LONGDOC-{datetime.date.today().isoformat()}"
     write_results(Path(args.out), stem, doc, "\n".join(rows) + note)

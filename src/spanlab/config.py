@@ -59,6 +59,7 @@ class ModelConfig:
     char_encoder: CharEncoderConfig | None = None  # egp/gp/tokencls: build a character encoder instead of `encoder`
     labels: list[str] = field(default_factory=list)  # egp/gp/tokencls: the fixed label set; empty = from data.train
     head_size: int = 64  # egp/gp: query/key width per type
+    max_span_tokens: int = 0  # egp/gp: longest entity decoded, in sub-tokens (0: any length)
     hidden_size: int = 384  # a projection is added when the encoder width differs
     max_width: int = 12  # longest span, in words
     lstm_layers: int = 1  # BiLSTM over word vectors; 0 disables it

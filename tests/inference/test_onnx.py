@@ -86,3 +86,22 @@ def test_mean_label_pooling_exports_with_label_end(tiny_encoder_dir, tmp_path):
     found = onnx_model.predict(texts, labels, threshold=0.0)
     assert [[(e["start"], e["end"], e["label"]) for e in t] for t in found] == \
         [[(e["start"], e["end"], e["label"]) for e in t] for t in expected]
+
+
+def test_int8_quantises_encoder_weights_per_channel_but_not_ffn_down_or_head(tiny_onnx_dir):
+    from spanlab.inference.onnx_export import int8_nodes
+
+    fp32 = onnx.load(str(tiny_onnx_dir / "model.onnx")).graph
+    wanted = int8_nodes(fp32)
+    attention_products = [n.name for n in fp32.node if n.op_type == "MatMul" and "/attention/self/MatMul" in n.name]
+    ffn_down = [n.name for n in fp32.node if n.name.endswith("/output/dense/MatMul") and "/attention/" not in n.name]
+    assert wanted and attention_products and ffn_down
+    assert all(n.startswith("/encoder/") for n in wanted) and not set(wanted) & set(attention_products + ffn_down)
+    int8 = onnx.load(str(tiny_onnx_dir / "model.int8.onnx")).graph
+    dims = {i.name: list(i.dims) for i in int8.initializer}
+    quantised = [n for n in int8.node if n.op_type == "MatMulInteger"]
+    assert sorted(n.name for n in quantised) == sorted(f"{name}_quant" for name in wanted)
+    # Per channel: one weight zero point per output column (inputs: A, B, A's zero point, B's zero point).
+    assert all(dims[n.input[3]] == [dims[n.input[1]][1]] and dims[n.input[1]][1] > 1 for n in quantised)
+    float_matmuls = {n.name for n in int8.node if n.op_type == "MatMul"}
+    assert set(ffn_down) <= float_matmuls and any(n.startswith("/head/") for n in float_matmuls)

@@ -8,7 +8,9 @@ import pytest
 
 from spanlab.data.schema import Example
 from spanlab.errors import SpanlabError
-from spanlab.inference.windows import Window, merge_spans, plan_windows, predict_windowed, window_example
+from spanlab.inference.windows import (
+    Window, merge_spans, owned_parts, plan_windows, predict_windowed, window_example,
+)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -44,27 +46,29 @@ def test_bad_window_settings_are_errors():
         plan_windows([1] * 10, budget=0, overlap=0)
 
 
-def test_merge_keeps_the_higher_score_and_drops_duplicates():
-    windows = [Window(0, 10), Window(6, 16)]
+def test_merge_keeps_one_copy_and_drops_edge_fragments():
+    windows = [Window(0, 10), Window(6, 16)]  # window 1 owns starts 0..7, window 2 starts 8..15
     found = [
         [(7, 8, "city", 0.6), (2, 2, "person", 0.9), (9, 9, "person", 0.55)],  # (9, 9) is cut at the edge
-        [(1, 2, "city", 0.8), (3, 4, "person", 0.7)],  # document (7, 8) again, and (9, 10)
+        [(1, 2, "city", 0.8), (3, 4, "person", 0.7), (2, 3, "org", 0.95)],  # document (7, 8) again, (9, 10), (8, 9)
     ]
     merged = merge_spans(found, windows, length=16)
-    # (7, 8, city) found twice: once, with 0.8; (9, 9) loses to the overlapping (9, 10) with a higher score.
-    assert merged == [(2, 2, "person", 0.9), (7, 8, "city", 0.8), (9, 10, "person", 0.7)]
+    # (7, 8, city) once, from window 1, where it starts; (9, 9) is window 2's to find, and it found (9, 10);
+    # (8, 9, org) is owned and wins the flat resolution by score, so (7, 8) and (9, 10) lose to it.
+    assert merged == [(2, 2, "person", 0.9), (8, 9, "org", 0.95)]
+    assert merge_spans(found[:1], windows[:1], 10) == [(2, 2, "person", 0.9), (7, 8, "city", 0.6), (9, 9, "person", 0.55)]
 
 
 def test_merge_nested_mode_keeps_nested_spans_and_multi_label():
     windows = [Window(0, 8), Window(4, 12)]
     found = [[(4, 6, "org", 0.9), (5, 5, "city", 0.8)], [(0, 2, "org", 0.7), (1, 1, "loc", 0.95), (2, 3, "x", 0.99)]]
     nested = merge_spans(found, windows, length=12, mode="nested")
-    # (6, 7, x) wins first; (5, 5, loc) shares no word with it; (4, 6, org), found twice, crosses (6, 7) and
-    # is dropped; (5, 5, city) repeats the kept (5, 5) with another label, so it goes without multi_label.
-    assert nested == [(5, 5, "loc", 0.95), (6, 7, "x", 0.99)]
+    # Window 2's copies of (4, 6, org) and (5, 5, loc) start in window 1's part (0..5) and go; (6, 7, x) wins
+    # first; (4, 6, org) crosses it and is dropped; (5, 5, city) shares no word with it and stays.
+    assert nested == [(5, 5, "city", 0.8), (6, 7, "x", 0.99)]
     crossing_removed = merge_spans([[(4, 6, "org", 0.9), (5, 5, "city", 0.8)]], [Window(0, 8)], 8, mode="nested")
     assert crossing_removed == [(4, 6, "org", 0.9), (5, 5, "city", 0.8)]  # nested spans stay in nested mode
-    multi = merge_spans([[(0, 0, "a", 0.6)], [(0, 0, "b", 0.7)]], [Window(0, 4), Window(0, 4)], 4, "flat", True)
+    multi = merge_spans([[(0, 0, "a", 0.6), (0, 0, "b", 0.7)]], [Window(0, 4)], 4, "flat", True)
     assert multi == [(0, 0, "a", 0.6), (0, 0, "b", 0.7)]
 
 
@@ -88,14 +92,24 @@ def test_predict_windowed_with_any_predictor_finds_every_mention_of_a_long_docum
     assert calls == [len(plan_windows([1] * 10_000, 300, 40, 300)) + 1]  # all pieces in one call
     assert [s[:3] for s in doc_spans] == [(i, i, "city") for i in range(0, 10_000, 97)]
     assert short_spans == [(0, 0, "city", 1.0)]  # a text that fits passes through untouched
-    # Where two windows saw the same mention, the higher score (earlier in its window) is kept.
+    # Where two windows saw the same mention, the score is the one of the window that owns its start.
+    plan = plan_windows([1] * 10_000, 300, 40, 300)
     for start, _, _, score in doc_spans:
-        best = max(1 - (start - w.start) / 1000 for w in plan_windows([1] * 10_000, 300, 40, 300)
-                   if w.start <= start < w.end)
-        assert score == pytest.approx(best)
+        owner = next(w for w, (a, b) in zip(plan, owned_parts(plan)) if a <= start < b)
+        assert score == pytest.approx(1 - (start - owner.start) / 1000)
 
 
 def test_window_example_slices_offsets():
     ex = Example(words=["a", "b", "c"], text="a b c", word_offsets=[(0, 1), (2, 3), (4, 5)])
     piece = window_example(ex, Window(1, 3))
     assert piece.words == ["b", "c"] and piece.word_offsets == [(2, 3), (4, 5)] and piece.text == "a b c"
+
+
+def test_each_window_owns_the_spans_starting_in_its_part_so_edge_fragments_go():
+    windows = [Window(0, 10), Window(6, 16)]  # the overlap 6..9 is cut at 8
+    assert owned_parts(windows) == [(0, 8), (8, 16)]
+    # The entity at 8..11 is cut at window 1's edge: its fragment (8, 9) starts in window 2's part.
+    found = [[(8, 9, "org", 0.9), (2, 3, "org", 0.8)], [(2, 5, "org", 0.7), (1, 1, "loc", 0.6), (2, 3, "loc", 0.5)]]
+    # mode None (a decoder that keeps every span, e.g. GlobalPointer): nested and crossing spans stay.
+    assert merge_spans(found, windows, 16, mode=None) == [(2, 3, "org", 0.8), (8, 9, "loc", 0.5), (8, 11, "org", 0.7)]
+    assert owned_parts([Window(0, 5), Window(5, 9)]) == [(0, 5), (5, 9)] and owned_parts([]) == []

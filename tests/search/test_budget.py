@@ -7,7 +7,7 @@ import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from spanlab.search.budget import cost, spent, trial_spend
+from spanlab.search.budget import committed, cost, fits, spent, trial_spend
 
 
 def trial(state, steps, seconds, cached=False):
@@ -43,3 +43,17 @@ def test_running_trials_hold_budget():
     running = study.ask()
     running.set_user_attr("steps", 7)
     assert spent(study.get_trials(), "steps") == 17
+
+
+def test_running_trials_hold_what_they_may_still_spend():
+    study = optuna.create_study()
+    study.add_trial(trial(TrialState.COMPLETE, 10, 1.0))
+    study.add_trial(trial(TrialState.PRUNED, 4, 1.0))
+    running = study.ask()
+    running.set_user_attr("steps", 7)
+    trials = study.get_trials()
+    assert committed(trials, "steps", hold=12) == 10 + 4 + 12  # the running one may still reach 12 steps
+    assert committed(trials, "steps", hold=5) == 10 + 4 + 7  # it has already run past the hold
+    assert committed(trials, "steps", hold=0) == spent(trials, "steps")
+    assert fits(trials, "steps", cap=12, budget=40) and not fits(trials, "steps", cap=12, budget=37)
+    assert fits(trials, "device_hours", cap=0, budget=1.0)  # a cap not known in advance: fits while budget is left

@@ -116,14 +116,20 @@ class GlinerHead(nn.Module):
         return logits.view(B, L, W, -1)  # (B, L, W, C); 0 outside the text
 
     def _grid_logits(self, h: torch.Tensor, q: torch.Tensor, word_count: torch.Tensor) -> torch.Tensor:
-        """markerV0 over the whole (B, L, W) grid, padding included (inference only, for export)."""
+        """markerV0 over the whole (B, L, W) grid, padding included (inference only, for export).
+
+        One width at a time: only one (B, L, 4D) hidden layer is alive at once, not the
+        (B, L, W, 4D) grid, which at batch 32 of long sentences is hundreds of MB.
+        """
         first, _, _, last = self.span_mlp
-        D = h.shape[-1]
+        B, L, D = h.shape
         from_start = F.linear(self.start_mlp(h).relu(), first.weight[:, :D], first.bias)  # (B, L, 4D)
         from_end = F.linear(self.end_mlp(h).relu(), first.weight[:, D:])  # (B, L, 4D)
-        hidden = (from_start.unsqueeze(2) + self._ends(from_end)).relu()  # (B, L, W, 4D)
-        logits = torch.einsum("blwk,bck->blwc", hidden, q @ last.weight) + (q @ last.bias)[:, None, None, :]
-        return logits * span_mask(word_count, h.shape[1], self.max_width)[..., None]  # 0 outside the text
+        from_end = F.pad(from_end, (0, 0, 0, self.max_width - 1))  # (B, L + W - 1, 4D)
+        q_hidden = (q @ last.weight).transpose(1, 2)  # (B, 4D, C)
+        widths = [(from_start + from_end[:, w : w + L]).relu() @ q_hidden for w in range(self.max_width)]
+        logits = torch.stack(widths, dim=2) + (q @ last.bias)[:, None, None, :]  # (B, L, W, C)
+        return logits * span_mask(word_count, L, self.max_width)[..., None]  # 0 outside the text
 
     def _marker_logits(self, h: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
         """`marker` mode: the span Linear folded into the labels, (B, L, D) × (B, C, D) → (B, L, W, C)."""

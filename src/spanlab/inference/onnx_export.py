@@ -87,23 +87,41 @@ def export_onnx(model_dir: str | Path, out_dir: str | Path, int8: bool = False) 
 
 
 def quantize_int8(src: Path, dst: Path) -> Path:
-    """Dynamic int8 quantisation of the weight matrices; activations are scaled per call.
+    """Dynamic int8 quantisation of the encoder's weight matrices, one scale per output column.
 
-    Products of two activations (attention scores, the span x label scores) stay in float:
-    quantising both sides of those costs accuracy for little speed.
+    Quantised: the encoder's query/key/value, attention-output and FFN-up MatMuls, two thirds
+    of its weight FLOPs. Kept in float: the FFN-down MatMuls, whose input (the GELU output)
+    has a few very large values that one per-tensor activation scale rounds the rest of the
+    row away for, and the whole span/label head (MLPs, BiLSTM, span x label products), whose
+    outputs are the logits the threshold cuts. Weights are scaled per column (`per_channel`).
+    On protocol ZS-MiniLM's inference sets this keeps F1 at fp32's; quantising every weight
+    MatMul per tensor cost 0.7 to 1.1 F1 there.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(src), load_external_data=False).graph
-    constants = {i.name for i in graph.initializer} | {o for n in graph.node if n.op_type == "Constant" for o in n.output}
-    activation_products = [
-        n.name for n in graph.node if n.op_type == "MatMul" and not any(i in constants for i in n.input)
-    ]
     tmp = dst.with_name(f".{dst.name}.tmp")
     quantize_dynamic(
         str(src), str(tmp), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"],
-        nodes_to_exclude=activation_products,
+        nodes_to_quantize=int8_nodes(onnx.load(str(src), load_external_data=False).graph),
+        per_channel=True,
     )
     tmp.replace(dst)
     return dst
+
+
+def int8_nodes(graph) -> list[str]:
+    """Names of the encoder's MatMul/Gemm nodes to quantise: those multiplying by a constant
+    (a weight matrix), except the FFN-down projections.
+
+    The exporter names nodes by module path: the encoder's all start with "/encoder/", and a
+    BERT-style layer's FFN-down projection is ".../output/dense" (".../attention/output/dense"
+    is the attention output). Products of two activations (attention scores, context) have no
+    constant input.
+    """
+    constants = {i.name for i in graph.initializer} | {o for n in graph.node if n.op_type == "Constant" for o in n.output}
+    return [
+        n.name for n in graph.node
+        if n.op_type in ("MatMul", "Gemm") and n.name.startswith("/encoder/") and any(i in constants for i in n.input)
+        and not ("/output/dense/" in n.name and "/attention/" not in n.name)
+    ]

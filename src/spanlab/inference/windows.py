@@ -8,11 +8,14 @@ an `Example` holding a window's words (and their character offsets, so a predict
 them) and a span is `(start, end_inclusive, label, score)` in the piece's own unit indices.
 Any span model fits it (GLiNER, GlobalPointer, any encoder, relative positions included).
 
-Merging: spans are shifted to document indices; the same (start, end, label) found by several
-windows keeps its highest score; then the union is resolved like one decoding pass (by score,
-`flat` or `nested`, see spanlab.decoding.spans), so conflicting spans in an overlap are settled
-by score. An entity cut at a window's edge reappears whole in the next window when the overlap
-is at least the longest entity, and the cut fragment loses to it there or overlaps it in flat mode.
+Merging: each window owns the spans that start in its part of the document: the overlap of
+two neighbours is split at its middle, and a window's spans starting outside its own part are
+dropped (the neighbour saw them with more context on both sides). So an entity cut at a
+window's edge, whose fragment a nested decoder would otherwise keep inside the whole entity,
+counts only from the window where it lies whole, as long as half the overlap is at least the
+longest entity. The owned spans are shifted to document indices (one (start, end, label) keeps
+its highest score) and resolved like one decoding pass (by score, `flat` or `nested`, see
+spanlab.decoding.spans), which settles spans that reach across the middle of an overlap.
 """
 
 from __future__ import annotations
@@ -84,16 +87,30 @@ def window_example(ex: Example, w: Window) -> Example:
 
 
 def merge_spans(
-    found: Sequence[Sequence[Span]], windows: Sequence[Window], length: int, mode: str = "flat",
+    found: Sequence[Sequence[Span]], windows: Sequence[Window], length: int, mode: str | None = "flat",
     multi_label: bool = False,
 ) -> list[Span]:
-    """Spans of each window (window indices) → one document's spans (document indices), sorted."""
+    """Spans of each window (window indices) → one document's spans (document indices), sorted.
+
+    `windows` are in document order, as `plan_windows` returns them. `mode` None keeps every
+    owned span, for decoders that allow any overlap (GlobalPointer: every cell above 0)."""
     best: dict[tuple[int, int, str], float] = {}
-    for spans, w in zip(found, windows):
+    for spans, w, (own_start, own_end) in zip(found, windows, owned_parts(windows)):
         for start, end, label, score in spans:
             key = (start + w.start, end + w.start, label)
-            best[key] = max(score, best.get(key, score))
+            if own_start <= key[0] < own_end:
+                best[key] = max(score, best.get(key, score))
+    if mode is None:
+        return sorted((*key, score) for key, score in best.items())
     return resolve([(*key, score) for key, score in best.items()], length, mode, multi_label)
+
+
+def owned_parts(windows: Sequence[Window]) -> list[tuple[int, int]]:
+    """[start, end) of the units each window owns: the overlap with a neighbour is cut at its middle."""
+    if not windows:
+        return []
+    cuts = [(a.end + b.start) // 2 for a, b in zip(windows, windows[1:])]
+    return list(zip([windows[0].start, *cuts], [*cuts, windows[-1].end]))
 
 
 def predict_windowed(

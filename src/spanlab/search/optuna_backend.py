@@ -9,6 +9,7 @@ finds that trial's checkpoints and resumes training from the last one.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from spanlab.config import RunConfig, load_config
 from spanlab.errors import ConfigError
-from spanlab.search.budget import spent
+from spanlab.search.budget import fits
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param, overrides_from
 from spanlab.search.study_dir import StudyDir
@@ -51,12 +53,26 @@ def make_sampler(kind: str, params: list[Param], seed: int) -> optuna.samplers.B
 
 def make_pruner(kind: str, s: SearchConfig, eval_steps: int, max_steps: int) -> optuna.pruners.BasePruner:
     min_resource = s.min_resource or eval_steps
+    if kind == "screen":
+        # ASHA that never promotes: a rung must hold more trials than any study before its best
+        # go on, so every trial stops at the lowest rung, its value there recorded for ranking.
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource, reduction_factor=s.reduction_factor,
+                                                      bootstrap_count=sys.maxsize)
     if kind == "asha":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource, reduction_factor=s.reduction_factor)
     if kind == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=min_resource, max_resource=max_steps,
                                               reduction_factor=s.reduction_factor)
     return optuna.pruners.NopPruner()
+
+
+def stage_pruner(stage: str, s: SearchConfig) -> str:
+    """Verify trains its enqueued runs to the end; explore screens when `stages.screen` is on."""
+    if stage == "verify":
+        return "none"
+    if stage == "explore" and s.stages.screen and s.pruner != "none":
+        return "screen"
+    return s.pruner
 
 
 def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
@@ -74,8 +90,11 @@ def suggest(trial: optuna.Trial, params: list[Param]) -> dict[str, Any]:
 class Objective:
     """Sample (or take the enqueued `fixed` values), train in the trial's folder, return the metric."""
 
-    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str):
+    def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str, screen: bool = False,
+                 limit: tuple[str, float, float] | None = None):
         self.study_dir, self.stage, self.params, self.metric = study_dir, stage, params, metric
+        self.screen = screen  # every trial stops at the lowest rung: a repeated configuration is not re-run
+        self.limit = limit  # (unit, cap, budget): train only when the trial fits beside the earlier ones
 
     def __call__(self, trial: optuna.Trial) -> float:
         values = trial.user_attrs.get("fixed") or suggest(trial, self.params)
@@ -94,6 +113,19 @@ class Objective:
             trial.set_user_attr("steps", 0)
             trial.set_user_attr("device_seconds", 0.0)
             return cached[1]
+        screened = self._screened_twin(trial, key) if self.screen else None
+        if screened is not None:
+            trial.set_user_attr("cached_from", f"{trial.study.study_name}#{screened.number}")
+            trial.set_user_attr("steps", 0)
+            trial.set_user_attr("device_seconds", 0.0)
+            for step, value in screened.intermediate_values.items():
+                trial.report(value, step)
+            raise optuna.TrialPruned(f"screened before as trial {screened.number}")
+        if self.limit and number is None and not self._fits(trial):
+            # workers that checked the budget at the same moment: the later trial gives way
+            trial.set_user_attr("skipped", True)
+            trial.set_user_attr("steps", 0)
+            raise optuna.TrialPruned("the stage budget cannot hold this trial beside the earlier ones")
 
         def report(step: int, value: float) -> None:
             trial.report(value, step)
@@ -106,6 +138,18 @@ class Objective:
         trial.set_user_attr("steps", result.steps)
         trial.set_user_attr("device_seconds", result.device_seconds)
         return result.value
+
+    def _fits(self, trial: optuna.Trial) -> bool:
+        unit, cap, budget = self.limit  # type: ignore[misc]
+        earlier = [t for t in trial.study.get_trials(deepcopy=False) if t.number < trial.number]
+        return fits(earlier, unit, cap, budget)
+
+    def _screened_twin(self, trial: optuna.Trial, key: str) -> optuna.trial.FrozenTrial | None:
+        """A trial of this (screening) stage that already ran the same config to the lowest rung."""
+        for t in trial.study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)):
+            if t.user_attrs.get("config_hash") == key and t.user_attrs.get("cached_from") is None:
+                return t
+        return None
 
     def _completed_twin(self, trial: optuna.Trial, key: str) -> tuple[str, float] | None:
         """(name, value) of a completed trial with the same config, in any stage of this study."""
@@ -122,15 +166,12 @@ class Objective:
 
 
 def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool) -> optuna.Study:
-    from spanlab.config import load_config
-
     base = load_config(study_dir.base)
     sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
-    pruner_kind = "none" if stage == "verify" else s.pruner
     kwargs = dict(
         study_name=study_dir.study_name(stage), storage=make_storage(study_dir.storage_url(), s),
         sampler=make_sampler(sampler_kind, params, s.seed),
-        pruner=make_pruner(pruner_kind, s, base.train.eval_steps, base.train.steps),
+        pruner=make_pruner(stage_pruner(stage, s), s, base.train.eval_steps, base.train.steps),
     )
     if create:
         return optuna.create_study(direction="maximize", load_if_exists=True, **kwargs)
@@ -143,15 +184,21 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
     params, s = study_dir.settings()
     stage_params, budget, _ = study_dir.load_stage(stage)
     study = open_study(study_dir, stage, stage_params, s, create=False)
-    objective = Objective(study_dir, stage, stage_params, s.metric)
     unit = s.budget.unit
+    cap = trial_cap(stage, s, load_config(study_dir.base))
+    limit = None if stage == "verify" else (unit, cap, budget)
+    objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen",
+                          limit=limit)
     while True:
         optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
         if stage == "verify" and not waiting:
             return
-        if stage != "verify" and spent(trials, unit) >= budget and not waiting:
+        over = limit is not None and not fits(trials, *limit)
+        # a killed worker's re-queued trial is finished even then: it holds part of the budget already
+        if over and not any(t.state == TrialState.WAITING and is_retry(t) for t in trials):
+            skip_waiting(study)
             return
         sampler = study.sampler
         if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(study) and not waiting:
@@ -159,6 +206,28 @@ def run_worker(study_dir: StudyDir, stage: str) -> None:
         if not waiting and saturated(trials):
             return
         study.optimize(objective, n_trials=1, catch=())
+
+
+def trial_cap(stage: str, s: SearchConfig, base: RunConfig) -> float:
+    """The most one trial of `stage` can spend, in the budget's unit (0: not known in advance)."""
+    if s.budget.unit == "trials":
+        return 1.0
+    if s.budget.unit == "steps":
+        return float(s.min_resource or base.train.eval_steps) if stage_pruner(stage, s) == "screen" else float(base.train.steps)
+    return 0.0  # device-hours: known only once spent
+
+
+def is_retry(t: optuna.trial.FrozenTrial) -> bool:
+    return RetryHeartbeatStaleTrialCallback.retried_trial_number(t) is not None
+
+
+def skip_waiting(study: optuna.Study) -> None:
+    """The budget is spent: queued trials that never started (focus's best explore configurations)
+    are closed as skipped, trained nothing and left out of the summary."""
+    while any(t.state == TrialState.WAITING for t in study.get_trials(deepcopy=False)):
+        trial = study.ask()  # pops a queued trial (another worker may pop the others)
+        trial.set_user_attr("skipped", True)
+        study.tell(trial, state=TrialState.PRUNED)
 
 
 SATURATION = 5

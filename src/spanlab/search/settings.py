@@ -4,7 +4,7 @@
       sampler: tpe            # grid | random | tpe
       pruner: asha            # asha | hyperband | none
       budget: {trials: 40}    # or {steps: 20000} or {device_hours: 2.5}
-      stages: {explore: 0.2, focus: 0.5, verify: 0.3, top_k: 3, seeds: [0, 1, 2]}
+      stages: {explore: 0.2, focus: 0.5, verify: 0.3, top_k: 3, seeds: [0, 1, 2], screen: true}
       price_per_hour: 2.0     # per device-hour; the report prices every trial, stage and the study
 """
 
@@ -37,12 +37,18 @@ class BudgetConfig:
 @dataclass
 class StagesConfig:
     enabled: bool = True  # false: one stage ("search") spends the whole budget
+    # A stage spends its share plus what earlier stages left (or minus what they overshot).
     explore: float = 0.2  # share of the budget: the whole space
     focus: float = 0.5  # the space narrowed around the best `top_k` trials of explore
     verify: float = 0.3  # the best `top_k` configurations re-run with every seed
     focus_from: int = 3  # the focus space spans the values of this many best explore trials
     top_k: int = 3
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    # With a pruner, explore screens: every trial stops at the lowest rung (min_resource steps) and
+    # is ranked there, so its share tries share / min_resource configurations instead of the few
+    # that ASHA would run to the end (it always promotes the first trials of a rung). Focus then
+    # starts with the best screened configurations. false: explore runs the pruner like focus.
+    screen: bool = True
 
 
 @dataclass

@@ -20,7 +20,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from spanlab.io import atomic_write_json
-from spanlab.search.budget import cost, trial_spend
+from spanlab.search.budget import cost, spent, trial_spend
 from spanlab.search.optuna_backend import open_study, run_worker
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param
@@ -36,15 +36,21 @@ def stage_plan(s: SearchConfig) -> list[tuple[str, float]]:
 def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
     """Run (or resume) every stage, then write and return `summary.json`."""
     params, s = study_dir.settings()
+    share_so_far, spent_before = 0.0, 0.0
     for stage, share in stage_plan(s):
+        # A stage may spend its share plus what earlier stages left unspent (less what they overshot).
+        share_so_far += share
+        budget = share_so_far * s.budget.amount - spent_before
         if study_dir.stage_file(stage).is_file() and study_dir.load_stage(stage)[2]:
+            spent_before += spent(load(study_dir, stage, s).get_trials(deepcopy=False), s.budget.unit)
             continue  # finished before an interruption
-        budget = share * s.budget.amount
-        study = None
         if not study_dir.stage_file(stage).is_file():
-            stage_params = narrow(params, ranked_trials(study_dir, s, "explore"), s.stages.focus_from) if stage == "focus" else params
+            explored = ranked_trials(study_dir, s, "explore") if stage == "focus" else []
+            stage_params = narrow(params, explored, s.stages.focus_from) if stage == "focus" else params
             study_dir.save_stage(stage, stage_params, budget)
             study = open_study(study_dir, stage, stage_params, s, create=True)
+            if stage == "focus" and budget > 0:
+                enqueue_focus(study, explored, s.stages.focus_from)
             if stage == "verify":
                 enqueue_verify(study, study_dir, s, budget)
         run_workers(study_dir, stage, workers)
@@ -54,6 +60,7 @@ def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
             time.sleep(s.heartbeat_seconds)
             run_workers(study_dir, stage, workers)
         study_dir.save_stage(stage, study_dir.load_stage(stage)[0], budget, done=True)
+        spent_before += spent(load(study_dir, stage, s).get_trials(deepcopy=False), s.budget.unit)
     summary = summarize(study_dir, s)
     atomic_write_json(study_dir.root / "summary.json", summary)
     return summary
@@ -92,6 +99,18 @@ def ranked_trials(study_dir: StudyDir, s: SearchConfig, *stages: str) -> list[Fr
     return sorted((t for t in trials if score(t)[0] >= 0), key=score, reverse=True)
 
 
+def distinct(ranked: list[FrozenTrial]) -> list[FrozenTrial]:
+    """The first (best) trial of each configuration; repeats (cached twins) are left out."""
+    seen: set[str | None] = set()
+    out = []
+    for t in ranked:
+        key = t.user_attrs.get("config_hash")
+        if key is None or key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
+
+
 def load(study_dir: StudyDir, stage: str, s: SearchConfig) -> optuna.Study:
     return open_study(study_dir, stage, study_dir.load_stage(stage)[0], s, create=False)
 
@@ -99,7 +118,7 @@ def load(study_dir: StudyDir, stage: str, s: SearchConfig) -> optuna.Study:
 def narrow(params: list[Param], ranked: list[FrozenTrial], top_k: int) -> list[Param]:
     """The space around the best trials: numeric ranges span their values (+25% each side,
     in log space for log-uniform), categorical values keep those the best trials used."""
-    best = [t.user_attrs.get("overrides", t.params) for t in ranked[:top_k]]
+    best = [t.user_attrs.get("overrides", t.params) for t in distinct(ranked)[:top_k]]
     if not best:
         return params
     out = []
@@ -124,6 +143,13 @@ def narrow(params: list[Param], ranked: list[FrozenTrial], top_k: int) -> list[P
                     continue
             out.append(replace(p, low=low, high=high))
     return out
+
+
+def enqueue_focus(study: optuna.Study, explored: list[FrozenTrial], n: int) -> None:
+    """Focus first trains the best `n` distinct explore configurations (the narrowed space spans
+    them), so the trials its pruner promotes first are the most promising ones."""
+    for t in distinct(explored)[:n]:
+        study.enqueue_trial(t.user_attrs.get("overrides", t.params))
 
 
 def enqueue_verify(study: optuna.Study, study_dir: StudyDir, s: SearchConfig, budget: float) -> None:
@@ -152,7 +178,7 @@ def summarize(study_dir: StudyDir, s: SearchConfig) -> dict:
     every: list[dict] = []
     for stage, _ in stage_plan(s):
         trials = load(study_dir, stage, s).get_trials(deepcopy=False)
-        rows = [trial_row(t, stage, s) for t in trials]
+        rows = [trial_row(t, stage, s) for t in trials if not t.user_attrs.get("skipped")]
         every += rows
         stages[stage] = {
             "trials": len(rows),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,9 +77,14 @@ def run_trial(cfg: RunConfig, metric: str, report: Report | None = None, resume:
     def on_evaluation(step: int, value: float) -> None:
         atomic_write_json(progress, {"step": step, "device_seconds": before + time.perf_counter() - start})
         if report:
-            report(step, value)
+            try:
+                report(step, value)
+            except Exception:  # the pruner stopped the trial: it will not resume
+                remove_checkpoints(run_dir)
+                raise
 
     train(cfg, resume=resume, callbacks=[ReportEvaluations(on_evaluation, metric)])
+    remove_checkpoints(run_dir)
     seconds = before + time.perf_counter() - start
     summary = json.loads((run_dir / "train_summary.json").read_text(encoding="utf-8"))
     evals = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -89,6 +95,13 @@ def run_trial(cfg: RunConfig, metric: str, report: Report | None = None, resume:
     result = TrialResult(value=max(values), steps=int(summary["steps"]), device_seconds=seconds)
     atomic_write_json(run_dir / "trial.json", result.__dict__)
     return result
+
+
+def remove_checkpoints(run_dir: Path) -> None:
+    """A finished or pruned trial needs no checkpoints (only a killed one resumes); its final
+    model stays in `model/`. Without this a study keeps every trial's weights and optimizer state."""
+    for folder in run_dir.glob("checkpoint-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def elapsed_seconds(trial_dir: Path) -> float:

@@ -11,6 +11,10 @@ Heads (`model.head`):
 - "tokencls": the baseline, softmax over BIO tags per sub-token (cross-entropy); spans are
   read off the tags (an I- that continues nothing starts a span).
 
+Long texts: a text over `max_len` sub-tokens runs in overlapping windows of whole words (or
+characters, for character-level examples), merged by spanlab.inference.windows; or in one
+pass, with `long_positions` (HDPE) stretching the encoder's position table.
+
 A saved model is a folder like SpanModel's: `config.json` (spanlab's, with the label set),
 `model.safetensors`, the tokenizer files and `encoder/config.json`. Nothing is unpickled.
 """
@@ -28,10 +32,13 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from spanlab.config import ModelConfig, model_config_from_dict
 from spanlab.data.schema import Example
+from spanlab.data.words import split_words
+from spanlab.encoder.hdpe import extend_positions
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.globalpointer import build_pointer
 from spanlab.heads.mcce import mcce_sparse
+from spanlab.inference.windows import Window, merge_spans, plan_windows, subtoken_counts
 from spanlab.io import atomic_write_json
 from spanlab.model import CONFIG_NAME, _read_json
 from spanlab.supervised.encoding import TokenCollator
@@ -51,6 +58,10 @@ class FixedLabelModel(nn.Module):
             raise SpanlabError("no labels: the fixed label set is empty", fix="set model.labels or give data.train spans")
         self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
         self.labels = list(labels)
+        positions = config.long_positions
+        if positions.method == "hdpe":  # before any weights are loaded
+            extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
+            tokenizer.model_max_length = positions.max_positions
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.dropout = nn.Dropout(config.dropout)
@@ -69,7 +80,9 @@ class FixedLabelModel(nn.Module):
         return cls(config, labels, load_encoder(config.encoder, len(tokenizer)), tokenizer)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> FixedLabelModel:
+    def from_pretrained(cls, path: str | Path, **overrides: Any) -> FixedLabelModel:
+        """A folder saved by spanlab; `overrides` replace ModelConfig fields, e.g. `max_len=8192` with
+        `long_positions=LongPositionsConfig("hdpe", max_positions=8192)` to read whole documents in one pass."""
         path = Path(path)
         meta = _read_json(path / CONFIG_NAME)
         if meta.get("architecture") not in ("egp", "gp", "tokencls"):
@@ -78,8 +91,11 @@ class FixedLabelModel(nn.Module):
                 fix="a GLiNER model folder loads with SpanModel.from_pretrained",
             )
         fields = {f.name for f in dataclasses.fields(ModelConfig)}
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise SpanlabError(f"from_pretrained: found unknown model field(s) {unknown}", fix=f"use {sorted(fields)}")
         saved = {k: v for k, v in meta["model"].items() if k in fields}
-        config = model_config_from_dict(saved, str(path / CONFIG_NAME))
+        config = dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
         model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
         load_weights(model, path)
         model.eval()
@@ -136,13 +152,52 @@ class FixedLabelModel(nn.Module):
         if self.spec.head == "tokencls":
             return [_bio_spans(p, m) for p, m in zip(logits.float().softmax(-1), token_mask)]
         found: list[list[TokenSpan]] = [[] for _ in range(logits.shape[0])]
-        for b, k, i, j in (logits > 0).nonzero().tolist():  # masked cells are at the minimum: never > 0
+        positive = logits > 0  # masked cells are at the minimum: never > 0
+        if self.spec.max_span_tokens > 0:  # only cells within max_span_tokens of the diagonal
+            T = logits.shape[-1]
+            too_long = torch.ones(T, T, dtype=torch.bool, device=logits.device).triu(self.spec.max_span_tokens)
+            positive &= ~too_long
+        for b, k, i, j in positive.nonzero().tolist():
             found[b].append((i, j, k, float(torch.sigmoid(logits[b, k, i, j].float()))))
         return found
 
     @torch.inference_mode()
-    def predict_examples(self, examples: Sequence[Example], batch_size: int = 16) -> list[list[tuple[int, int, str, float]]]:
+    def predict_examples(
+        self, examples: Sequence[Example], batch_size: int = 16, windows: bool | None = None
+    ) -> list[list[tuple[int, int, str, float]]]:
         """Character spans (start, end_exclusive, label, score) for each example's text, in input order.
+
+        A text over `max_len` sub-tokens runs in windows of whole units (the example's words or
+        characters as `word_offsets` gives them, else `split_words` of its text) that fit
+        `max_len`, `model.windows.overlap` units apart; each window owns the spans starting in
+        its part and all owned spans are kept, as the pointer decoding keeps every cell above 0.
+        `windows=False` (or `model.windows.enabled: false`) cuts the text at `max_len` instead.
+        """
+        if not (self.spec.windows.enabled if windows is None else windows):
+            return self._predict_fitting(examples, batch_size)
+        units = [ex if ex.word_offsets is not None else _with_words(ex) for ex in examples]
+        budget = self.spec.max_len - self.tokenizer.num_special_tokens_to_add()
+        plans = [plan_windows(c, budget, self.spec.windows.overlap) for c in subtoken_counts(self.tokenizer, units)]
+        # Character windows over each text; a text that fits one window goes in whole.
+        spans_of = [[Window(ex.word_offsets[w.start][0], ex.word_offsets[w.end - 1][1]) for w in plan]
+                    if len(plan) > 1 else [] for ex, plan in zip(units, plans)]
+        pieces = [ex if not spans else Example(words=[], text=ex.text[w.start : w.end])
+                  for ex, spans in zip(units, spans_of) for w in (spans or [None])]
+        found = self._predict_fitting(pieces, batch_size)
+        results, first = [], 0
+        for ex, spans in zip(units, spans_of):
+            mine = found[first : first + max(len(spans), 1)]
+            first += max(len(spans), 1)
+            if not spans:
+                results.append(mine[0])
+                continue
+            inclusive = [[(a, b - 1, label, p) for a, b, label, p in piece] for piece in mine]
+            merged = merge_spans(inclusive, spans, len(ex.text), mode=None)
+            results.append([(a, b + 1, label, p) for a, b, label, p in merged])
+        return results
+
+    def _predict_fitting(self, examples: Sequence[Example], batch_size: int) -> list[list[tuple[int, int, str, float]]]:
+        """predict_examples for texts that fit one pass (longer ones are cut at `max_len` sub-tokens).
 
         Batches go through the model one at a time and are decoded at once: no (n, K, T, T)
         tensor for the whole set ever exists. Examples are batched by length (less padding).
@@ -176,6 +231,12 @@ class FixedLabelModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
+
+
+def _with_words(example: Example) -> Example:
+    """`example` with the words of its text and their character offsets (split_words)."""
+    words, offsets = split_words(example.text or "")
+    return dataclasses.replace(example, words=words, word_offsets=offsets)
 
 
 def _bio_spans(probs: torch.Tensor, token_mask: torch.Tensor) -> list[TokenSpan]:

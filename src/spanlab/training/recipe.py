@@ -48,7 +48,7 @@ def train(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[Traine
     if cfg.model.head != "gliner":  # a fixed label set: (Efficient) GlobalPointer or BIO tagging
         from spanlab.training.supervised import train_fixed_labels
 
-        return train_fixed_labels(cfg, resume)
+        return train_fixed_labels(cfg, resume, callbacks)
 
     examples, report = load_training_data(cfg)
     model = SpanModel.from_encoder(cfg.model)

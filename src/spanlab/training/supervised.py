@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
-from transformers import EarlyStoppingCallback
+from transformers import EarlyStoppingCallback, TrainerCallback
 
 from spanlab.config import RunConfig, save_config
 from spanlab.data.readers import ReadReport
@@ -26,12 +27,14 @@ from spanlab.supervised.encoding import alignment_report
 from spanlab.supervised.evaluate import evaluate, markdown_table
 from spanlab.supervised.model import FixedLabelModel
 from spanlab.training.callbacks import MetricsLog, SaveModelMetadata
+from spanlab.training.checkpoints import CheckpointGuard
 from spanlab.training.trainer import SpanTrainer
 
 logger = logging.getLogger(__name__)
 
 
-def train_fixed_labels(cfg: RunConfig, resume: bool | str = False) -> Path:
+def train_fixed_labels(cfg: RunConfig, resume: bool | str = False, callbacks: Sequence[TrainerCallback] = ()) -> Path:
+    """`callbacks` are added to the Trainer's (the search reports evaluations and prunes through one)."""
     from spanlab.training.recipe import ExampleDataset, _checkpoint_to_resume, training_arguments, versions
 
     run_dir = Path(cfg.train.output_dir)
@@ -64,9 +67,12 @@ def train_fixed_labels(cfg: RunConfig, resume: bool | str = False) -> Path:
         return {"f1": r["f1"], "p": r["p"], "r": r["r"]}
 
     metrics_log = MetricsLog(run_dir / "metrics.jsonl")
+    extra_callbacks = list(callbacks)
     callbacks = [metrics_log, SaveModelMetadata(model)]
     if cfg.train.early_stopping_patience and dev_set:
         callbacks.append(EarlyStoppingCallback(cfg.train.early_stopping_patience))
+    callbacks.extend(extra_callbacks)
+    callbacks.append(CheckpointGuard(cfg.train.save_total_limit))  # last: marks complete checkpoints, rotates old ones
     trainer = SpanTrainer(
         model=model,
         args=training_arguments(cfg, with_eval=bool(dev_set)),

@@ -27,7 +27,13 @@ from spanlab.data.words import split_words
 from spanlab.decoding.spans import decode_batch
 from spanlab.encoder.dropout import use_uniform_mask_dropout
 from spanlab.encoder.hdpe import extend_positions
-from spanlab.encoder.load import ENT_TOKEN, SEP_TOKEN, encoder_from_config, load_encoder, load_tokenizer
+from spanlab.encoder.load import (
+    ENT_TOKEN,
+    SEP_TOKEN,
+    encoder_from_config,
+    load_encoder,
+    load_tokenizer,
+)
 from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.gliner import GlinerHead, span_mask
 from spanlab.inference.windows import predict_windowed, subtoken_counts
@@ -81,12 +87,7 @@ class SpanModel(nn.Module):
                 f"{path / CONFIG_NAME}: found architecture {meta.get('architecture')!r}, expected 'gliner'",
                 fix="point to a folder written by SpanModel.save_pretrained or `spanlab train`",
             )
-        fields = {f.name for f in dataclasses.fields(ModelConfig)}
-        unknown = sorted(set(overrides) - fields)
-        if unknown:
-            raise SpanlabError(f"from_pretrained: found unknown model field(s) {unknown}", fix=f"use {sorted(fields)}")
-        saved = {k: v for k, v in meta["model"].items() if k in fields}
-        config = dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
+        config = saved_config(meta, path, overrides)
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model = cls(config, encoder_from_config(path / "encoder"), tokenizer)
         load_weights(model, path)
@@ -103,14 +104,7 @@ class SpanModel(nn.Module):
 
     def save_metadata(self, path: str | Path) -> None:
         """Everything but the weights: config, tokenizer, encoder architecture."""
-        path = Path(path)
-        self.tokenizer.save_pretrained(str(path))
-        self.encoder.config.save_pretrained(str(path / "encoder"))
-        atomic_write_json(
-            path / CONFIG_NAME,
-            {"architecture": "gliner", "format_version": FORMAT_VERSION, "model": dataclasses.asdict(self.spec),
-             "threshold": self.threshold},
-        )
+        write_metadata(self, path, {"architecture": "gliner", "threshold": self.threshold})
 
     # ------------------------------------------------------------------ forward
 
@@ -321,6 +315,27 @@ def _length_groups(lengths: list[int], waste: float = 0.3) -> list[list[int]]:
                 continue
         groups.append([i])
     return groups
+
+
+def saved_config(meta: dict, path: Path, overrides: dict[str, Any]) -> ModelConfig:
+    """The ModelConfig saved in a model folder's config file, with `overrides` replacing fields."""
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise SpanlabError(f"from_pretrained: found unknown model field(s) {unknown}", fix=f"use {sorted(fields)}")
+    saved = {k: v for k, v in meta["model"].items() if k in fields}
+    return dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
+
+
+def write_metadata(model: nn.Module, path: str | Path, meta: dict[str, Any]) -> None:
+    """Everything of a model folder but the weights: tokenizer, encoder architecture, config file
+    (`meta` adds the architecture and what else the model needs back)."""
+    path = Path(path)
+    model.tokenizer.save_pretrained(str(path))
+    model.encoder.config.save_pretrained(str(path / "encoder"))
+    atomic_write_json(
+        path / CONFIG_NAME, {**meta, "format_version": FORMAT_VERSION, "model": dataclasses.asdict(model.spec)}
+    )
 
 
 def _read_json(path: Path) -> dict:

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from spanlab.config import ModelConfig, model_config_from_dict
+from spanlab.config import ModelConfig
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.encoder.hdpe import extend_positions
@@ -39,8 +39,7 @@ from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.globalpointer import build_pointer
 from spanlab.heads.mcce import mcce_sparse
 from spanlab.inference.windows import Window, merge_spans, plan_windows, subtoken_counts
-from spanlab.io import atomic_write_json
-from spanlab.model import CONFIG_NAME, _read_json
+from spanlab.model import CONFIG_NAME, _read_json, saved_config, write_metadata
 from spanlab.supervised.encoding import TokenCollator
 from spanlab.weights import load_weights, save_weights
 
@@ -90,12 +89,7 @@ class FixedLabelModel(nn.Module):
                 f"{path / CONFIG_NAME}: found architecture {meta.get('architecture')!r}, expected egp, gp or tokencls",
                 fix="a GLiNER model folder loads with SpanModel.from_pretrained",
             )
-        fields = {f.name for f in dataclasses.fields(ModelConfig)}
-        unknown = sorted(set(overrides) - fields)
-        if unknown:
-            raise SpanlabError(f"from_pretrained: found unknown model field(s) {unknown}", fix=f"use {sorted(fields)}")
-        saved = {k: v for k, v in meta["model"].items() if k in fields}
-        config = dataclasses.replace(model_config_from_dict(saved, str(path / CONFIG_NAME)), **overrides)
+        config = saved_config(meta, path, overrides)
         model = cls(config, meta["labels"], encoder_from_config(path / "encoder"), AutoTokenizer.from_pretrained(str(path)))
         load_weights(model, path)
         model.eval()
@@ -110,13 +104,7 @@ class FixedLabelModel(nn.Module):
 
     def save_metadata(self, path: str | Path) -> None:
         """Everything but the weights: config with the label set, tokenizer, encoder architecture."""
-        path = Path(path)
-        self.tokenizer.save_pretrained(str(path))
-        self.encoder.config.save_pretrained(str(path / "encoder"))
-        atomic_write_json(path / CONFIG_NAME, {
-            "architecture": self.spec.head, "format_version": FORMAT_VERSION,
-            "model": dataclasses.asdict(self.spec), "labels": self.labels,
-        })
+        write_metadata(self, path, {"architecture": self.spec.head, "labels": self.labels})
 
     def collator(self) -> TokenCollator:
         return TokenCollator(self.tokenizer, self.labels, self.spec.max_len, self.spec.head)

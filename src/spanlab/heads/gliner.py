@@ -118,8 +118,10 @@ class GlinerHead(nn.Module):
     def _grid_logits(self, h: torch.Tensor, q: torch.Tensor, word_count: torch.Tensor) -> torch.Tensor:
         """markerV0 over the whole (B, L, W) grid, padding included (inference only, for export).
 
-        One width at a time: only one (B, L, 4D) hidden layer is alive at once, not the
-        (B, L, W, 4D) grid, which at batch 32 of long sentences is hundreds of MB.
+        One width at a time, so that only one (B, L, 4D) hidden layer is alive at once, not the
+        (B, L, W, 4D) grid, which at batch 32 of long sentences is hundreds of MB. Independent
+        widths are not enough: onnxruntime runs ready nodes breadth-first, every width's Add
+        before any width's MatMul, so each width is chained to the one before (`_after`).
         """
         first, _, _, last = self.span_mlp
         B, L, D = h.shape
@@ -127,7 +129,10 @@ class GlinerHead(nn.Module):
         from_end = F.linear(self.end_mlp(h).relu(), first.weight[:, D:])  # (B, L, 4D)
         from_end = F.pad(from_end, (0, 0, 0, self.max_width - 1))  # (B, L + W - 1, 4D)
         q_hidden = (q @ last.weight).transpose(1, 2)  # (B, 4D, C)
-        widths = [(from_start + from_end[:, w : w + L]).relu() @ q_hidden for w in range(self.max_width)]
+        widths = [(from_start + from_end[:, :L]).relu() @ q_hidden]  # (B, L, C) per width
+        for w in range(1, self.max_width):
+            hidden = _after(from_start + from_end[:, w : w + L], widths[-1])
+            widths.append(hidden.relu() @ q_hidden)
         logits = torch.stack(widths, dim=2) + (q @ last.bias)[:, None, None, :]  # (B, L, W, C)
         return logits * span_mask(word_count, L, self.max_width)[..., None]  # 0 outside the text
 
@@ -159,6 +164,11 @@ class GlinerHead(nn.Module):
         if torch.onnx.is_in_onnx_export():  # ONNX has no unfold over a dynamic axis: W shifted slices instead
             return torch.stack([padded[:, w : w + L] for w in range(self.max_width)], dim=2)  # (B, L, W, K)
         return padded.unfold(1, self.max_width, 1).permute(0, 1, 3, 2)  # (B, L, W, K)
+
+
+def _after(x: torch.Tensor, earlier: torch.Tensor) -> torch.Tensor:
+    """`x` unchanged, but computed after `earlier` in an exported graph (a zero-valued data dependency)."""
+    return x + earlier[..., :1] * 0
 
 
 def relu_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:

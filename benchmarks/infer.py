@@ -154,7 +154,12 @@ def main() -> None:
         return worker(args)
 
     from spanlab.inference.onnx_export import export_onnx
+    from spanlab.model import CONFIG_NAME, _read_json, saved_config
 
+    pooling = saved_config(_read_json(args.model / CONFIG_NAME), args.model, {}).label_pooling
+    if "gliner 0.2.29" in args.systems and pooling != "ent":
+        sys.exit(f"{args.model}: label_pooling is {pooling!r}; gliner reads a label at its <<ENT>> token only, so it "
+                 "cannot run these weights. Pick a model trained with label_pooling: ent, or leave gliner out.")
     if any(SYSTEMS[s].startswith("onnx") for s in args.systems):
         export_onnx(args.model, args.onnx_dir, int8=True)
     sets = load_sets(args.data, args.sets)

@@ -45,6 +45,8 @@ VARIANTS = {
     "spanlab+dataset-negatives": SPANLAB + ["data.negatives.source=dataset"],
     "spanlab+lr3e-5": SPANLAB + ["train.lr_encoder=3e-5"],
     "spanlab+dataset-negatives+gamma2": SPANLAB + ["data.negatives.source=dataset", "train.loss.gamma=2"],
+    "spanlab+dataset-negatives+alpha0.9": SPANLAB + ["data.negatives.source=dataset", "train.loss.alpha=0.9"],
+    "spanlab+dataset-negatives+dropout0.1": SPANLAB + ["data.negatives.source=dataset", "model.dropout=0.1"],
 }
 
 

@@ -31,6 +31,31 @@ def test_graph_has_dynamic_batch_and_length_axes(tiny_onnx_dir):
     assert out[0] == "batch" and out[1] == "words" and out[3] == "labels"
 
 
+def test_span_widths_run_one_after_another(tiny_model_dir, tiny_onnx_dir):
+    """Each width's last MatMul (the one reading the label side, shared by all widths) depends on
+    the previous width's: onnxruntime cannot run all widths' hidden layers side by side (memory)."""
+    graph = onnx.load(str(tiny_onnx_dir / "model.onnx")).graph
+    producer = {out: node for node in graph.node for out in node.output}
+    by_label_side: dict[str, list] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul":
+            by_label_side.setdefault(node.input[1], []).append(node)
+    widths = max(by_label_side.values(), key=len)  # in graph order
+    assert len(widths) == SpanModel.from_pretrained(tiny_model_dir).spec.max_width
+
+    def ancestors(node) -> set[str]:
+        seen, stack = set(), list(node.input)
+        while stack:
+            parent = producer.get(stack.pop())
+            if parent is not None and parent.name not in seen:
+                seen.add(parent.name)
+                stack.extend(parent.input)
+        return seen
+
+    for earlier, later in zip(widths, widths[1:]):
+        assert earlier.name in ancestors(later)
+
+
 def test_onnx_predict_matches_pytorch_for_other_batch_sizes_and_lengths(tiny_model_dir, tiny_onnx_dir):
     torch_model = SpanModel.from_pretrained(tiny_model_dir)
     onnx_model = OnnxSpanModel.from_pretrained(tiny_onnx_dir, threads=1)

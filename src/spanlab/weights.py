@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetensors.torch import load_file, save_file
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 from torch import nn
 
 from spanlab.errors import ModelLoadError
@@ -20,12 +22,26 @@ def save_weights(model: nn.Module, folder: str | Path) -> None:
 
 
 def load_weights(model: nn.Module, folder: str | Path) -> None:
-    """Fill `model` from `folder/model.safetensors`; every tensor must fit the model's architecture."""
+    """Fill `model` from `folder/model.safetensors`; every tensor must fit the model's architecture.
+
+    Tensor by tensor, so loading holds one tensor beside the model, not a second copy of it.
+    """
     weights = Path(folder) / WEIGHTS_NAME
     if not weights.is_file():
         raise ModelLoadError(f"{weights}: not found", fix="spanlab reads safetensors weights only (no pickles)")
-    missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
-    if missing or unexpected:
-        raise ModelLoadError(
-            f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
-        )
+    targets = model.state_dict()  # tensors sharing the model's storage
+    with safe_open(str(weights), framework="pt") as stored, torch.no_grad():
+        names = set(stored.keys())
+        missing, unexpected = sorted(set(targets) - names), sorted(names - set(targets))
+        if missing or unexpected:
+            raise ModelLoadError(
+                f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
+            )
+        for name in sorted(names):
+            tensor = stored.get_tensor(name)
+            if tensor.shape != targets[name].shape:
+                raise ModelLoadError(
+                    f"{weights}: tensor {name} has shape {tuple(tensor.shape)}; the config makes it "
+                    f"{tuple(targets[name].shape)}"
+                )
+            targets[name].copy_(tensor)

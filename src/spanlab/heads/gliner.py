@@ -105,7 +105,8 @@ class GlinerHead(nn.Module):
         valid = span_mask(word_count, L, W)  # (B, L, W)
         b, i, w = valid.nonzero(as_tuple=True)
         first_word = word_count.cumsum(0) - word_count  # row of each example's first word in the packing
-        hidden = from_start[first_word[b] + i] + from_end[first_word[b] + i + w]  # (N_spans, 4D)
+        hidden = from_start[first_word[b] + i]  # (N_spans, 4D)
+        hidden += from_end[first_word[b] + i + w]  # in place: the largest tensor of the head, one copy fewer
         hidden = relu_dropout(hidden, drop.p, self.training)
         # Last span layer folded into the labels.
         q_hidden = q @ last.weight  # (B, C, 4D)
@@ -175,10 +176,11 @@ def relu_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """Dropout(ReLU(x)) as one mask multiply: ReLU(x · m) with m ∈ {0, 1/(1−p)}.
 
     Equal in distribution to nn.Dropout after nn.ReLU (m ≥ 0 commutes with ReLU), at a
-    third of the cost of F.dropout's bernoulli draw on large CPU tensors.
+    third of the cost of F.dropout's bernoulli draw on large CPU tensors. Without dropout
+    the ReLU is taken in place: `x` is the caller's own buffer.
     """
     if not training or p == 0:
-        return x.relu()
+        return x.relu_()
     keep = (torch.rand_like(x) >= p).to(x.dtype).mul_(1 / (1 - p))
     return (x * keep).relu()
 

@@ -146,6 +146,7 @@ def main() -> None:
     p.add_argument("--gliner-python", type=Path, default=ROOT / "benchmarks" / ".work" / "gliner-venv" / "bin" / "python",
                    help="the reference venv's interpreter (bash benchmarks/reference/setup.sh)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    p.add_argument("--tag", default="", help="appended to the result file name (a repeat in the same sitting)")
     p.add_argument("--worker", choices=["torch", "onnx", "onnx-int8"], help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -195,7 +196,7 @@ def report(args, rows: list[dict], predictions: dict, sentences: int, words: int
     info["versions"]["onnxruntime"] = __import__("onnxruntime").__version__
     doc = {"protocol": "ZS-MiniLM inference", **info, "model": str(args.model), "sets": args.sets,
            "sentences": sentences, "words": words, "runs": args.runs, "same_entities": agreement, "rows": rows}
-    write_results(args.out, f"INFER-{datetime.date.today()}", doc, markdown(rows, agreement, words, sentences, args.runs))
+    write_results(args.out, f"INFER-{datetime.date.today()}{args.tag}", doc, markdown(rows, agreement, words, sentences, args.runs))
 
 
 if __name__ == "__main__":

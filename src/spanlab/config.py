@@ -104,6 +104,9 @@ class DataConfig:
     # Repeat-factor sampling (spanlab/data/balance.py): passages whose labels occur in fewer than
     # this fraction of the passages are repeated √(threshold / fraction) times; 0 = off.
     repeat_threshold: float = 0.0
+    # Training examples of 1..N consecutive sentences of one file (spanlab/data/packing.py), so a
+    # model also learns to read sentences with neighbours, as in the windows of long documents; 1 = off.
+    pack_sentences: int = 1
     skip_invalid: bool = False  # skip malformed records with a count instead of stopping
     label_map: str | None = None  # JSON or TSV file renaming labels
     negatives: NegativesConfig = field(default_factory=NegativesConfig)

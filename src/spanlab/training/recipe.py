@@ -22,6 +22,7 @@ from spanlab.config import RunConfig, save_config
 from spanlab.data.balance import repeat_rare
 from spanlab.data.collate import SpanCollator
 from spanlab.data.draws import ExampleDataset
+from spanlab.data.packing import pack_sentences
 from spanlab.data.prompts import LabelSampler, file_label_sets, label_vocabulary
 from spanlab.data.readers import ReadReport, apply_label_map, load_label_map, read_gliner_files
 from spanlab.errors import ConfigError, DataError
@@ -118,6 +119,7 @@ def load_training_data(cfg: RunConfig):
     )
     if cfg.data.label_map:
         examples = apply_label_map(examples, load_label_map(cfg.data.label_map))
+    examples = pack_sentences(examples, cfg.data.pack_sentences, cfg.data.shuffle_seed)  # in file order
     if cfg.data.repeat_threshold < 0:
         raise ConfigError(f"data.repeat_threshold must be ≥ 0, found {cfg.data.repeat_threshold}")
     if cfg.data.repeat_threshold:

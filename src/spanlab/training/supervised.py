@@ -19,6 +19,7 @@ from pathlib import Path
 from transformers import EarlyStoppingCallback, TrainerCallback
 
 from spanlab.config import RunConfig, save_config
+from spanlab.data.packing import pack_sentences
 from spanlab.data.readers import ReadReport
 from spanlab.errors import ConfigError
 from spanlab.io import atomic_write_json, atomic_write_text
@@ -119,6 +120,7 @@ def load_splits(cfg: RunConfig):
     report = ReadReport()
     fmt, invalid = cfg.data.format, cfg.data.invalid_tags
     train_set = read_split(fmt, cfg.data.train, invalid, report)
+    train_set = pack_sentences(train_set, cfg.data.pack_sentences, cfg.data.shuffle_seed)  # in file order
     random.Random(cfg.data.shuffle_seed).shuffle(train_set)
     if cfg.data.max_records is not None:
         train_set = train_set[: cfg.data.max_records]

@@ -35,6 +35,7 @@ def main() -> None:
     p.add_argument("--max-span-tokens", type=int, default=13, help="as LONGDOC: the longest train entity")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks/results")
+    p.add_argument("--tag", default="", help="appended to the result file name (another model, same day)")
     args = p.parse_args()
 
     import torch
@@ -85,7 +86,7 @@ def main() -> None:
               for r in rows]
     doc = {"protocol": "context recall (LONGDOC diagnostic)", "model": str(args.model), "sentences": len(texts),
            "rows": rows, **machine_info(threads=args.threads)}
-    write_results(args.out, f"CONTEXT-RECALL-{datetime.date.today()}", doc, "\n".join(lines))
+    write_results(args.out, f"CONTEXT-RECALL-{datetime.date.today()}{args.tag}", doc, "\n".join(lines))
 
 
 if __name__ == "__main__":

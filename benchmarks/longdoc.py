@@ -52,6 +52,7 @@ def main() -> None:
     p.add_argument("--max-span-tokens", type=int, default=None,
                    help="egp/gp: longest entity decoded, in sub-tokens (default: the longest in train.json; 0: any)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--tag", default="", help="appended to the result file name (another model, same day)")
     p.add_argument("--max-sentences", type=int, default=None, help="first N test sentences (quick checks)")
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     p.add_argument("--worker", nargs=2, metavar=("METHOD", "LENGTH"), help=argparse.SUPPRESS)
@@ -269,7 +270,7 @@ def report(args, runs: list[dict], load: float) -> None:
         f"sentence row's s/doc is per sentence. Time is wall-clock per document at {args.threads} threads; load "
         f"average {load:.2f} at the start."
     )
-    stem = f"LONGDOC-{datetime.date.today().isoformat()}"
+    stem = f"LONGDOC-{datetime.date.today().isoformat()}{args.tag}"
     write_results(Path(args.out), stem, doc, "\n".join(rows) + note)
 
 

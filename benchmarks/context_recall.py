@@ -76,8 +76,8 @@ def main() -> None:
         print(f"{k} sentences per text: recall {100 * rows[-1]['recall']:.1f}", flush=True)
 
     lines = [
-        f"EGP model `{args.model}`; first {len(texts)} CoNLL-2003 test sentences, predicted alone and joined k at a "
-        "time; recall of exact character spans, per slot of the joined text.",
+        (f"EGP model `{args.model}`; first {len(texts)} CoNLL-2003 test sentences, predicted alone and joined k at "
+         "a time; recall of exact character spans, per slot of the joined text."),
         "",
         "| sentences per text | recall | recall by slot (1st, 2nd, …) |",
         "|---|---|---|",

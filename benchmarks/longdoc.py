@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import machine_info, write_results  # noqa: E402
@@ -88,7 +90,7 @@ def run_worker(args, method: str, length: int) -> dict:
 def worker(args, method: str, length: int) -> dict:
     import torch
 
-    from spanlab.config import LongPositionsConfig, WindowConfig
+    from spanlab.config import WindowConfig
     from spanlab.data.readers import ReadReport
     from spanlab.metrics.f1 import score
     from spanlab.supervised.data import char_spans, read_benchmark_chars
@@ -218,6 +220,10 @@ def model_note(path: Path) -> str:
     if summary.is_file():
         s = json.loads(summary.read_text(encoding="utf-8"))
         note += f"; trained {s['steps']} steps on CoNLL-2003 train sentences"
+        run_config = path.parent / "config.yaml"
+        pack = yaml.safe_load(run_config.read_text(encoding="utf-8"))["data"].get("pack_sentences", 1) if run_config.is_file() else 1
+        if pack > 1:
+            note += f", packed 1–{pack} consecutive sentences per example (data.pack_sentences)"
         if s.get("best_checkpoint"):
             note += f", best dev checkpoint {Path(s['best_checkpoint']).name}"
     return note

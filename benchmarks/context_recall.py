@@ -39,22 +39,20 @@ def main() -> None:
     args = p.parse_args()
 
     import torch
+    from longdoc import load_model
 
     from spanlab.data.readers import ReadReport
-    from spanlab.data.schema import Example
     from spanlab.supervised.data import char_spans, read_benchmark_chars
-    from spanlab.supervised.model import FixedLabelModel
 
     torch.set_num_threads(args.threads)
     sentences = read_benchmark_chars(str(args.data / "test.json"), ReadReport())[: args.sentences]
     texts = [s.text for s in sentences]
     gold = [set(char_spans(s)) for s in sentences]
-    model = FixedLabelModel.from_pretrained(args.model, max_span_tokens=args.max_span_tokens)
+    _, predict_batch, _ = load_model(str(args.model), args.data, "sentence", 0, {"max_span_tokens": args.max_span_tokens})
 
     def predict(batch_texts: list[str]) -> list[set]:
         with torch.inference_mode():
-            found = model.predict_examples([Example(words=[], text=t) for t in batch_texts], 16)
-        return [{(a, b, label) for a, b, label, _ in spans} for spans in found]
+            return [set(spans) for spans in predict_batch(batch_texts, 16)]
 
     alone = predict(texts)
     rows = [{"group": 1, "recall": recall(alone, gold), "recall_by_slot": [recall(alone, gold)]}]

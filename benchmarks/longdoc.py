@@ -35,8 +35,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import machine_info, write_results  # noqa: E402
@@ -216,12 +214,14 @@ def model_note(path: Path) -> str:
     unit = "words" if meta["architecture"] == "gliner" else "sub-tokens"
     note = (f"{meta['architecture']} head over encoder {spec['encoder']!r} (\"default\" = all-MiniLM-L6-v2), "
             f"max_len {spec['max_len']} {unit}")
+    from spanlab.config import load_config
+
     summary = path.parent / "train_summary.json"
     if summary.is_file():
         s = json.loads(summary.read_text(encoding="utf-8"))
         note += f"; trained {s['steps']} steps on CoNLL-2003 train sentences"
         run_config = path.parent / "config.yaml"
-        pack = yaml.safe_load(run_config.read_text(encoding="utf-8"))["data"].get("pack_sentences", 1) if run_config.is_file() else 1
+        pack = load_config(run_config).data.pack_sentences if run_config.is_file() else 1
         if pack > 1:
             note += f", packed 1–{pack} consecutive sentences per example (data.pack_sentences)"
         if s.get("best_checkpoint"):

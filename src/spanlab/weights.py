@@ -24,7 +24,8 @@ def save_weights(model: nn.Module, folder: str | Path) -> None:
 def load_weights(model: nn.Module, folder: str | Path) -> None:
     """Fill `model` from `folder/model.safetensors`; every tensor must fit the model's architecture.
 
-    Tensor by tensor, so loading holds one tensor beside the model, not a second copy of it.
+    Tensor by tensor out of the memory-mapped file, so no second state dict of the whole model
+    is built (the file's pages still count in RSS while it is open).
     """
     weights = Path(folder) / WEIGHTS_NAME
     if not weights.is_file():

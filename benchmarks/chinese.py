@@ -7,7 +7,7 @@ are context for the code path, not a comparison.
     python benchmarks/chinese.py                          # all three, configs/globalpointer/*-egp.yaml
     python benchmarks/chinese.py --sets weibo --data ../shared/data
 
-Writes benchmarks/results/CHINESE-EGP-<date>.json and .md (rewritten after each set).
+Writes benchmarks/results/CHINESE-EGP-<date><tag>.json and .md (rewritten after each set).
 """
 
 from __future__ import annotations
@@ -72,9 +72,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default=str(ROOT / "benchmarks" / ".work" / "chinese"))
+    parser.add_argument("--tag", default="", help="suffix of the result file name, e.g. -resume")
     args = parser.parse_args()
 
-    stem = f"CHINESE-EGP-{datetime.date.today().isoformat()}"
+    stem = f"CHINESE-EGP-{datetime.date.today().isoformat()}{args.tag}"
     doc = {"protocol": "CHINESE-EGP", **machine_info(threads=args.threads), "seed": args.seed, "sets": {}}
     for name in args.sets:
         doc["sets"][name] = run(name, args)

@@ -11,7 +11,8 @@ on character spans.
 - window:   each document in overlapping windows of whole words that fit the model's `max_len`
             (or --window-tokens), merged (spanlab.inference.windows);
 - hdpe:     each document in one pass, the encoder's 512-row position table stretched by HDPE
-            (frozen, added at load time: the model never saw a position past its training length).
+            (frozen). Added at load time, it gives the model positions it never saw; a model
+            trained with `long_positions: {method: hdpe, train_skip: true}` has seen them all.
 
 The default model is the Efficient GlobalPointer that `python benchmarks/egp_conll03.py --steps 600`
 trains (all-MiniLM-L6-v2, CoNLL-2003 sentences); any spanlab model folder works (--model), a
@@ -221,9 +222,15 @@ def model_note(path: Path) -> str:
         s = json.loads(summary.read_text(encoding="utf-8"))
         note += f"; trained {s['steps']} steps on CoNLL-2003 train sentences"
         run_config = path.parent / "config.yaml"
-        pack = load_config(run_config).data.pack_sentences if run_config.is_file() else 1
-        if pack > 1:
-            note += f", packed 1–{pack} consecutive sentences per example (data.pack_sentences)"
+        cfg = load_config(run_config) if run_config.is_file() else None
+        if cfg and cfg.data.pack_sentences > 1:
+            note += f", packed 1–{cfg.data.pack_sentences} consecutive sentences per example (data.pack_sentences)"
+        positions = cfg.model.long_positions if cfg else None
+        if positions and positions.method == "hdpe":
+            note += (f", with HDPE over {positions.max_positions} positions "
+                     f"({'trainable' if positions.trainable else 'frozen'} table)")
+        if positions and positions.train_skip:
+            note += ", position ids skipped at random up to that limit (long_positions.train_skip)"
         if s.get("best_checkpoint"):
             note += f", best dev checkpoint {Path(s['best_checkpoint']).name}"
     return note

@@ -40,6 +40,10 @@ class LongPositionsConfig:
     alpha: float = 0.4  # 0 < alpha < 0.5
     max_positions: int = 4096  # tokens per sequence (prompt included) after extension
     trainable: bool = False  # fine-tune the base table, or keep it frozen
+    # Training only: cut each input in two and move the second part by a random skip, so that
+    # sentence-length inputs carry position ids up to the encoder's limit (max_positions under
+    # HDPE; spanlab/encoder/position_skip.py). Prediction always uses 0, 1, 2, ….
+    train_skip: bool = False
 
 
 @dataclass

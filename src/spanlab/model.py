@@ -26,7 +26,8 @@ from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.decoding.spans import decode_batch
 from spanlab.encoder.dropout import use_uniform_mask_dropout
-from spanlab.encoder.hdpe import extend_positions
+from spanlab.encoder.hdpe import absolute_table, extend_positions
+from spanlab.encoder.position_skip import training_positions
 from spanlab.encoder.load import (
     ENT_TOKEN,
     SEP_TOKEN,
@@ -52,6 +53,8 @@ class SpanModel(nn.Module):
         if positions.method == "hdpe":  # before the head is built and any weights are loaded
             extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
             tokenizer.model_max_length = positions.max_positions
+        if positions.train_skip:
+            absolute_table(encoder, "model.long_positions.train_skip")
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.head = GlinerHead(
@@ -145,9 +148,11 @@ class SpanModel(nn.Module):
         """
         lengths = attention_mask.sum(1)
         groups = _length_groups(lengths.tolist())
+        positions = training_positions(self, attention_mask)  # None: 0, 1, 2, …
         if len(groups) == 1:
             T = int(lengths.max())
-            out = self.encoder(input_ids=input_ids[:, :T], attention_mask=attention_mask[:, :T]).last_hidden_state
+            out = self.encoder(input_ids=input_ids[:, :T], attention_mask=attention_mask[:, :T],
+                               position_ids=None if positions is None else positions[:, :T]).last_hidden_state
             return out
         B, T = input_ids.shape
         # One embedding lookup for the whole batch: its backward then builds the dense
@@ -157,7 +162,8 @@ class SpanModel(nn.Module):
         for idx in groups:
             t = int(lengths[idx].max())
             ids = torch.tensor(idx, device=input_ids.device)
-            part = self.encoder(inputs_embeds=embedded[ids, :t], attention_mask=attention_mask[ids, :t]).last_hidden_state
+            part = self.encoder(inputs_embeds=embedded[ids, :t], attention_mask=attention_mask[ids, :t],
+                                position_ids=None if positions is None else positions[ids, :t]).last_hidden_state
             if out is None:
                 out = part.new_zeros(B, T, part.shape[-1])
             out = out.index_copy(0, ids, nn.functional.pad(part, (0, 0, 0, T - t)))

@@ -53,6 +53,22 @@ class HierarchicalPositions(nn.Module):
         return a * nn.functional.embedding(block, u) + (1 - a) * nn.functional.embedding(offset, u)  # (..., H)
 
 
+def absolute_table(encoder: PreTrainedModel, setting: str) -> nn.Module:
+    """The encoder's learned absolute position table; `setting` (which needs one) is named if absent."""
+    table = getattr(getattr(encoder, "embeddings", None), "position_embeddings", None)
+    kind = getattr(encoder.config, "position_embedding_type", "absolute")
+    if not isinstance(table, (nn.Embedding, HierarchicalPositions)) or kind != "absolute" or not getattr(
+        encoder.config, "position_biased_input", True
+    ):
+        raise ModelLoadError(
+            f"{setting}: {type(encoder).__name__} has no learned absolute position table (found "
+            f"position_embedding_type={kind!r}, embeddings.position_embeddings={type(table).__name__})",
+            fix="turn it off (method: none, train_skip: false); long texts then go through sliding windows "
+            "(model.windows)",
+        )
+    return table
+
+
 def extend_positions(
     encoder: PreTrainedModel, max_positions: int, alpha: float = 0.4, trainable: bool = False
 ) -> PreTrainedModel:
@@ -62,23 +78,13 @@ def extend_positions(
     encoder rebuilt from a saved config (which records the base size under `hdpe_base_positions`),
     the base is the first rows of that table, to be overwritten by the saved weights.
     """
-    name = type(encoder).__name__
     if not 0 < alpha < 0.5:
         raise ModelLoadError(
             f"found long_positions.alpha={alpha}; expected 0 < alpha < 0.5",
             fix="use the default 0.4 (a larger alpha lets the block index dominate the offset)",
         )
-    emb = getattr(encoder, "embeddings", None)
-    table = getattr(emb, "position_embeddings", None)
-    kind = getattr(encoder.config, "position_embedding_type", "absolute")
-    if not isinstance(table, (nn.Embedding, HierarchicalPositions)) or kind != "absolute" or not getattr(
-        encoder.config, "position_biased_input", True
-    ):
-        raise ModelLoadError(
-            f"{name} has no learned absolute position table (found position_embedding_type={kind!r}, "
-            f"embeddings.position_embeddings={type(table).__name__})",
-            fix="set model.long_positions.method: none; long texts then go through sliding windows (model.windows)",
-        )
+    table = absolute_table(encoder, "model.long_positions.method: hdpe")
+    emb = encoder.embeddings
     base = getattr(encoder.config, BASE_ROWS_KEY, None) or table.weight.shape[0]
     if max_positions > base * base:
         raise ModelLoadError(

@@ -33,7 +33,8 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from spanlab.config import ModelConfig
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
-from spanlab.encoder.hdpe import extend_positions
+from spanlab.encoder.hdpe import absolute_table, extend_positions
+from spanlab.encoder.position_skip import training_positions
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
 from spanlab.heads.globalpointer import build_pointer
@@ -61,6 +62,8 @@ class FixedLabelModel(nn.Module):
         if positions.method == "hdpe":  # before any weights are loaded
             extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
             tokenizer.model_max_length = positions.max_positions
+        if positions.train_skip:
+            absolute_table(encoder, "model.long_positions.train_skip")
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.dropout = nn.Dropout(config.dropout)
@@ -119,7 +122,9 @@ class FixedLabelModel(nn.Module):
         span_index: torch.Tensor | None = None,  # (B, K, P) egp/gp targets, -1 padded
         tag_ids: torch.Tensor | None = None,  # (B, T) tokencls targets, -100 ignored
     ) -> dict[str, torch.Tensor]:
-        h = self.dropout(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state)  # (B, T, H)
+        positions = training_positions(self, attention_mask)  # None: 0, 1, 2, …
+        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions).last_hidden_state
+        h = self.dropout(h)  # (B, T, H)
         if self.spec.head == "tokencls":
             logits = self.head(h)  # (B, T, 1 + 2K)
             out = {"logits": logits}

@@ -55,6 +55,10 @@ class SpanModel(nn.Module):
             tokenizer.model_max_length = positions.max_positions
         if positions.train_skip:
             absolute_table(encoder, "model.long_positions.train_skip")
+        if positions.attention_band:
+            raise SpanlabError(
+                "model.long_positions.attention_band: found a band for a GLiNER model; every word must see the "
+                "label prompt", fix="leave attention_band at 0 (long texts go through windows or HDPE)")
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.head = GlinerHead(

@@ -34,6 +34,7 @@ from spanlab.config import ModelConfig
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.encoder.hdpe import absolute_table, extend_positions
+from spanlab.encoder.local_attention import encoder_mask
 from spanlab.encoder.position_skip import training_positions
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
 from spanlab.errors import ModelLoadError, SpanlabError
@@ -64,6 +65,9 @@ class FixedLabelModel(nn.Module):
             tokenizer.model_max_length = positions.max_positions
         if positions.train_skip:
             absolute_table(encoder, "model.long_positions.train_skip")
+        if positions.attention_band < 0:
+            raise SpanlabError(f"model.long_positions.attention_band: found {positions.attention_band}",
+                               fix="0 (full attention) or the number of tokens each side a token attends to")
         self.encoder = encoder
         self.tokenizer = tokenizer
         self.dropout = nn.Dropout(config.dropout)
@@ -123,7 +127,8 @@ class FixedLabelModel(nn.Module):
         tag_ids: torch.Tensor | None = None,  # (B, T) tokencls targets, -100 ignored
     ) -> dict[str, torch.Tensor]:
         positions = training_positions(self, attention_mask)  # None: 0, 1, 2, …
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions).last_hidden_state
+        mask = encoder_mask(self, attention_mask)  # (B, T), or (B, 1, T, T) banded
+        h = self.encoder(input_ids=input_ids, attention_mask=mask, position_ids=positions).last_hidden_state
         h = self.dropout(h)  # (B, T, H)
         if self.spec.head == "tokencls":
             logits = self.head(h)  # (B, T, 1 + 2K)

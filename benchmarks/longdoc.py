@@ -139,12 +139,17 @@ def load_model(path: str, data: Path, method: str, length: int, overrides: dict)
     from spanlab.config import LongPositionsConfig
     from spanlab.data.schema import Example
 
-    arch = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))["architecture"]
+    meta = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    arch = meta["architecture"]
+    # HDPE over the document's length; the rest of the model's own long_positions (its
+    # attention band, say) stays as trained.
+    stretched = LongPositionsConfig(**{**meta["model"].get("long_positions", {}), "method": "hdpe",
+                                       "max_positions": length + 64, "train_skip": False})
     if arch == "gliner":
         from spanlab.model import SpanModel
 
         if method == "hdpe":  # one pass per document: positions and max_len (words) cover the longest one
-            overrides |= {"long_positions": LongPositionsConfig("hdpe", max_positions=length + 64), "max_len": length}
+            overrides |= {"long_positions": stretched, "max_len": length}
         model = SpanModel.from_pretrained(path, **overrides)
         labels = json.loads((data / "labels.json").read_text(encoding="utf-8"))
 
@@ -154,7 +159,7 @@ def load_model(path: str, data: Path, method: str, length: int, overrides: dict)
         from spanlab.supervised.model import FixedLabelModel
 
         if method == "hdpe":  # max_len counts [CLS] and [SEP]
-            overrides |= {"long_positions": LongPositionsConfig("hdpe", max_positions=length + 64), "max_len": length + 64}
+            overrides |= {"long_positions": stretched, "max_len": length + 64}
         model = FixedLabelModel.from_pretrained(path, **overrides)
 
         def predict(texts, batch):
@@ -231,6 +236,9 @@ def model_note(path: Path) -> str:
                      f"({'trainable' if positions.trainable else 'frozen'} table)")
         if positions and positions.train_skip:
             note += ", position ids skipped at random up to that limit (long_positions.train_skip)"
+        if positions and positions.attention_band:
+            note += (f", attention banded to ±{positions.attention_band} tokens plus [CLS]/[SEP] "
+                     "(long_positions.attention_band; also in every row below)")
         if s.get("best_checkpoint"):
             note += f", best dev checkpoint {Path(s['best_checkpoint']).name}"
     return note

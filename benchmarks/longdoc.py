@@ -237,7 +237,7 @@ def model_note(path: Path) -> str:
         if positions and positions.train_skip:
             note += ", position ids skipped at random up to that limit (long_positions.train_skip)"
         if positions and positions.attention_band:
-            note += (f", attention banded to ±{positions.attention_band} tokens plus [CLS]/[SEP] "
+            note += (f", attention banded to ±{positions.attention_band} tokens "
                      "(long_positions.attention_band; also in every row below)")
         if s.get("best_checkpoint"):
             note += f", best dev checkpoint {Path(s['best_checkpoint']).name}"

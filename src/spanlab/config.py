@@ -44,8 +44,8 @@ class LongPositionsConfig:
     # sentence-length inputs carry position ids up to the encoder's limit (max_positions under
     # HDPE; spanlab/encoder/position_skip.py). Prediction always uses 0, 1, 2, ….
     train_skip: bool = False
-    # > 0: each token attends only to tokens at most this many positions away, plus [CLS] and
-    # [SEP] (spanlab/encoder/local_attention.py), in training and prediction alike, so a whole
+    # > 0: each token attends only to tokens at most this many positions away
+    # (spanlab/encoder/local_attention.py), in training and prediction alike, so a whole
     # document in one pass looks, to every token, like a training input. 0: full attention.
     attention_band: int = 0
 

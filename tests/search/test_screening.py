@@ -128,3 +128,34 @@ def test_staged_egp_study_screens_focuses_and_accounts_every_step(tiny_encoder_d
     assert summary["total"]["steps"] == sum(r["steps"] for r in summary["trials"])
     assert not list((tmp_path / "study" / "trials").rglob("checkpoint-*"))
     assert (tmp_path / "study" / focus[0].user_attrs["trial_dir"] / "model").is_dir()
+
+
+def test_parallel_workers_draw_different_configurations(make_base, make_space, tmp_path):
+    space = make_space({"train.lr_others": {"choice": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]},
+                        "model.dropout": {"choice": [0.0, 0.1, 0.2, 0.3]}},
+                       {"sampler": "random", "budget": {"trials": 4}})
+    sd = prepare(make_base(steps=4, eval_steps=4), space, tmp_path / "study")
+    params, s = sd.settings()
+    sd.save_stage("search", params, 4)
+    open_study(sd, "search", params, s, create=True)
+
+    def draws(worker: int) -> list[dict]:
+        study = open_study(sd, "search", params, s, create=False, worker=worker)
+        out = []
+        for _ in range(6):
+            trial = study.ask()
+            out.append({p.key: trial.suggest_categorical(p.key, list(p.values)) for p in params})
+            study.tell(trial, state=TrialState.FAIL)
+        return out
+
+    assert draws(0) != draws(1)  # one shared seed made both workers train the same configurations
+
+
+def test_a_configuration_another_worker_is_running_is_skipped(tmp_path):
+    study = optuna.create_study(direction="maximize")
+    first, second = study.ask(), study.ask()  # two workers that drew the same configuration
+    for trial in (first, second):
+        trial.set_user_attr("config_hash", "abc")
+    objective = Objective(StudyDir(tmp_path), "explore", [], "f1")
+    assert objective._running_twin(second, "abc")  # the later one gives way
+    assert not objective._running_twin(first, "abc")  # the earlier one trains

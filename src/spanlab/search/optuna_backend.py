@@ -113,6 +113,11 @@ class Objective:
             trial.set_user_attr("steps", 0)
             trial.set_user_attr("device_seconds", 0.0)
             return cached[1]
+        if self._running_twin(trial, key):
+            # another worker is training this configuration right now: its result will serve
+            trial.set_user_attr("skipped", True)
+            trial.set_user_attr("steps", 0)
+            raise optuna.TrialPruned("another worker is running the same configuration")
         screened = self._screened_twin(trial, key) if self.screen else None
         if screened is not None:
             trial.set_user_attr("cached_from", f"{trial.study.study_name}#{screened.number}")
@@ -144,6 +149,14 @@ class Objective:
         earlier = [t for t in trial.study.get_trials(deepcopy=False) if t.number < trial.number]
         return fits(earlier, unit, cap, budget)
 
+    def _running_twin(self, trial: optuna.Trial, key: str) -> bool:
+        """Whether an earlier trial of this stage is training the same config right now (of two
+        workers that drew it at the same moment, the later one gives way)."""
+        if trial.user_attrs.get("fixed"):
+            return False  # verify's enqueued seeds are distinct configurations by construction
+        return any(t.number < trial.number and t.user_attrs.get("config_hash") == key
+                   for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+
     def _screened_twin(self, trial: optuna.Trial, key: str) -> optuna.trial.FrozenTrial | None:
         """A trial of this (screening) stage that already ran the same config to the lowest rung."""
         for t in trial.study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)):
@@ -165,12 +178,16 @@ class Objective:
         return None
 
 
-def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool) -> optuna.Study:
+def open_study(
+    study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool, worker: int = 0
+) -> optuna.Study:
+    """The stage's study; `worker` (0, 1, …) offsets the sampler's seed, so parallel workers do
+    not all draw the same configurations in the same order."""
     base = load_config(study_dir.base)
     sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
     kwargs = dict(
         study_name=study_dir.study_name(stage), storage=make_storage(study_dir.storage_url(), s),
-        sampler=make_sampler(sampler_kind, params, s.seed),
+        sampler=make_sampler(sampler_kind, params, s.seed + worker),
         pruner=make_pruner(stage_pruner(stage, s), s, base.train.eval_steps, base.train.steps),
     )
     if create:
@@ -178,12 +195,12 @@ def open_study(study_dir: StudyDir, stage: str, params: list[Param], s: SearchCo
     return optuna.load_study(**kwargs)
 
 
-def run_worker(study_dir: StudyDir, stage: str) -> None:
+def run_worker(study_dir: StudyDir, stage: str, worker: int = 0) -> None:
     """Run trials of `stage` until its budget is spent, its grid is done or its queue is empty."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     params, s = study_dir.settings()
     stage_params, budget, _ = study_dir.load_stage(stage)
-    study = open_study(study_dir, stage, stage_params, s, create=False)
+    study = open_study(study_dir, stage, stage_params, s, create=False, worker=worker)
     unit = s.budget.unit
     cap = trial_cap(stage, s, load_config(study_dir.base))
     limit = None if stage == "verify" else (unit, cap, budget)
@@ -240,5 +257,5 @@ def saturated(trials: list[optuna.trial.FrozenTrial]) -> bool:
     return len(done) >= SATURATION and all(t.user_attrs.get("cached_from") for t in done[-SATURATION:])
 
 
-def worker_main(root: str, stage: str) -> None:
-    run_worker(StudyDir(Path(root)), stage)
+def worker_main(root: str, stage: str, worker: int = 0) -> None:
+    run_worker(StudyDir(Path(root)), stage, worker)

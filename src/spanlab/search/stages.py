@@ -76,7 +76,7 @@ def run_workers(study_dir: StudyDir, stage: str, workers: int) -> None:
         run_worker(study_dir, stage)
         return
     cmd = [sys.executable, "-m", "spanlab.search.worker", str(study_dir.root), stage]
-    procs = [subprocess.Popen(cmd) for _ in range(workers)]
+    procs = [subprocess.Popen([*cmd, str(i)]) for i in range(workers)]
     codes = [p.wait() for p in procs]
     if any(codes):
         raise RuntimeError(f"search workers for stage {stage} exited with {codes}")

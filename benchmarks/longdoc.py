@@ -144,7 +144,7 @@ def load_model(path: str, data: Path, method: str, length: int, overrides: dict)
     # HDPE over the document's length; the rest of the model's own long_positions (its
     # attention band, say) stays as trained.
     stretched = LongPositionsConfig(**{**meta["model"].get("long_positions", {}), "method": "hdpe",
-                                       "max_positions": length + 64, "train_skip": False})
+                                       "max_positions": length + 64})
     if arch == "gliner":
         from spanlab.model import SpanModel
 

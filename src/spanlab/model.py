@@ -26,7 +26,7 @@ from spanlab.data.schema import Example
 from spanlab.data.words import split_words
 from spanlab.decoding.spans import decode_batch
 from spanlab.encoder.dropout import use_uniform_mask_dropout
-from spanlab.encoder.hdpe import absolute_table, extend_positions
+from spanlab.encoder.hdpe import apply_long_positions
 from spanlab.encoder.position_skip import training_positions
 from spanlab.encoder.load import (
     ENT_TOKEN,
@@ -50,11 +50,7 @@ class SpanModel(nn.Module):
         super().__init__()
         self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
         positions = config.long_positions
-        if positions.method == "hdpe":  # before the head is built and any weights are loaded
-            extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
-            tokenizer.model_max_length = positions.max_positions
-        if positions.train_skip:
-            absolute_table(encoder, "model.long_positions.train_skip")
+        apply_long_positions(encoder, tokenizer, positions)  # before any weights are loaded
         if positions.attention_band:
             raise SpanlabError(
                 "model.long_positions.attention_band: found a band for a GLiNER model; every word must see the "

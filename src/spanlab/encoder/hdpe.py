@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import PreTrainedModel
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from spanlab.config import LongPositionsConfig
 from spanlab.errors import ModelLoadError
 
 BASE_ROWS_KEY = "hdpe_base_positions"  # saved in the encoder config: rows of the original table
@@ -107,3 +108,16 @@ def extend_positions(
     setattr(encoder.config, BASE_ROWS_KEY, base)
     encoder.config.max_position_embeddings = max_positions
     return encoder
+
+
+def apply_long_positions(
+    encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, positions: LongPositionsConfig
+) -> None:
+    """Prepare `encoder` (and its tokenizer's limit) for a `model.long_positions` config: HDPE's
+    stretched table, and a check that `train_skip` has an absolute table to skip along.
+    Called before any weights are loaded."""
+    if positions.method == "hdpe":
+        extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
+        tokenizer.model_max_length = positions.max_positions
+    if positions.train_skip:
+        absolute_table(encoder, "model.long_positions.train_skip")

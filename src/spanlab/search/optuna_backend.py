@@ -152,8 +152,6 @@ class Objective:
     def _running_twin(self, trial: optuna.Trial, key: str) -> bool:
         """Whether an earlier trial of this stage is training the same config right now (of two
         workers that drew it at the same moment, the later one gives way)."""
-        if trial.user_attrs.get("fixed"):
-            return False  # verify's enqueued seeds are distinct configurations by construction
         return any(t.number < trial.number and t.user_attrs.get("config_hash") == key
                    for t in trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
 

@@ -33,7 +33,7 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from spanlab.config import ModelConfig
 from spanlab.data.schema import Example
 from spanlab.data.words import split_words
-from spanlab.encoder.hdpe import absolute_table, extend_positions
+from spanlab.encoder.hdpe import apply_long_positions
 from spanlab.encoder.local_attention import encoder_mask
 from spanlab.encoder.position_skip import training_positions
 from spanlab.encoder.load import encoder_from_config, load_encoder, load_tokenizer
@@ -60,11 +60,7 @@ class FixedLabelModel(nn.Module):
         self.spec = config  # not `config`: the HF Trainer expects a PretrainedConfig there
         self.labels = list(labels)
         positions = config.long_positions
-        if positions.method == "hdpe":  # before any weights are loaded
-            extend_positions(encoder, positions.max_positions, positions.alpha, positions.trainable)
-            tokenizer.model_max_length = positions.max_positions
-        if positions.train_skip:
-            absolute_table(encoder, "model.long_positions.train_skip")
+        apply_long_positions(encoder, tokenizer, positions)  # before any weights are loaded
         if positions.attention_band < 0:
             raise SpanlabError(f"model.long_positions.attention_band: found {positions.attention_band}",
                                fix="0 (full attention) or the number of tokens each side a token attends to")

@@ -28,6 +28,8 @@ def machine_info(**extra) -> dict:
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True).stdout)
     except OSError:
         commit, dirty = "unknown", False
+    if torch.cuda.is_available():
+        extra = {"gpu": torch.cuda.get_device_name(), **extra}
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit + ("+dirty" if dirty else ""),

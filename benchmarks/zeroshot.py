@@ -86,6 +86,7 @@ def main() -> None:
     p.add_argument("--label-orders", type=int, default=3, help="label-order check shuffles (0 = off)")
     p.add_argument("--sweep-sentences", type=int, default=300,
                    help="threshold sweep (diagnostic) on the first N sentences of each set (0 = off)")
+    p.add_argument("--tag", default="", help="suffix of the result file's name")
     p.add_argument("--data", default=str(ROOT.parent / "shared/data"))
     p.add_argument("--work", default=str(ROOT / "benchmarks/.work/zeroshot"))
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
@@ -162,7 +163,7 @@ def main() -> None:
         for i in range(len(thresholds)):
             table += f" {100 * sum(rows[i]['span_f1'] for rows in sweep.values()) / len(sweep):.1f} |"
         table += "\n"
-    write_results(Path(args.out), f"ZS-MiniLM-spanlab-{args.recipe}-{today}", doc, table)
+    write_results(Path(args.out), f"ZS-MiniLM-spanlab-{args.recipe}-{today}{args.tag}", doc, table)
 
 
 if __name__ == "__main__":

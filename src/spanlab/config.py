@@ -112,6 +112,8 @@ class DataConfig:
     # Repeat-factor sampling (spanlab/data/balance.py): passages whose labels occur in fewer than
     # this fraction of the passages are repeated √(threshold / fraction) times; 0 = off.
     repeat_threshold: float = 0.0
+    # Share of the passages without any entity that are kept (spanlab/data/balance.py); 1 = all, as GLiNER.
+    keep_empty: float = 1.0
     # Training examples of 1..N consecutive sentences of one file (spanlab/data/packing.py), so a
     # model also learns to read sentences with neighbours, as in the windows of long documents; 1 = off.
     pack_sentences: int = 1

@@ -1,4 +1,5 @@
-"""Repeat-factor sampling: rare labels are seen more often, nothing is dropped."""
+"""Repeat-factor sampling: rare labels are seen more often, nothing is dropped; thinning of
+entity-free passages: only they are dropped, at the configured share."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import Counter
 import pytest
 
 from spanlab.config import load_config
-from spanlab.data.balance import repeat_factors, repeat_rare
+from spanlab.data.balance import keep_empty, repeat_factors, repeat_rare
 from spanlab.data.schema import Example, Span
 from spanlab.errors import ConfigError
 from spanlab.training.recipe import load_training_data
@@ -65,3 +66,25 @@ def test_training_data_is_repeated_when_configured(tmp_path):
     assert sum(e.words == ["c"] for e in repeated) == 3
     with pytest.raises(ConfigError, match="repeat_threshold"):
         load_training_data(load_config(None, [f"data.train=[{path}]", "data.repeat_threshold=-1"]))
+
+
+def test_keep_empty_drops_only_entity_free_passages_at_the_share():
+    assert keep_empty(DATA, 1.0, seed=0) == DATA
+    none = keep_empty(DATA, 0.0, seed=0)
+    assert none == [e for e in DATA if e.spans] and len(none) == 54  # order kept, every annotated passage
+    big = [ex("person")] * 10 + [ex() for _ in range(2000)]
+    kept = keep_empty(big, 0.25, seed=3)
+    assert kept[:10] == big[:10] and abs((len(kept) - 10) / 2000 - 0.25) < 0.03
+    assert keep_empty(big, 0.25, seed=3) == kept  # reproducible with the seed
+
+
+def test_training_data_is_thinned_when_configured(tmp_path):
+    import json
+
+    path = tmp_path / "train.jsonl"
+    records = [{"tokenized_text": ["a"], "ner": [[0, 0, "person"]]}] * 3 + [{"tokenized_text": ["b"], "ner": []}] * 5
+    path.write_text("\n".join(map(json.dumps, records)))
+    thinned, _ = load_training_data(load_config(None, [f"data.train=[{path}]", "data.keep_empty=0"]))
+    assert len(thinned) == 3 and all(e.spans for e in thinned)
+    with pytest.raises(ConfigError, match="keep_empty"):
+        load_training_data(load_config(None, [f"data.train=[{path}]", "data.keep_empty=1.5"]))

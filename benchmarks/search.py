@@ -187,8 +187,8 @@ def replicate_grid_best(best: dict, base: Path, work: Path) -> dict:
         "sampler": "grid", "pruner": "none", "budget": {"trials": len(seeds)}, "stages": {"enabled": False}}}))
     from spanlab.search.tune import tune
 
-    # One worker: two workers starting together can draw the same grid point, and the skipped
-    # twin then counts against the trial budget (a known flaw of the study's trial budget).
+    # One worker (as measured): two workers starting together draw the same grid point; the
+    # later one is skipped as a running twin, which no longer costs a trial of the budget.
     summary = tune(work / "grid_best.yaml", space, work / "grid_best_seeds", workers=1)
     by_seed = {r["overrides"]["train.seed"]: r["value"] for r in summary["trials"] if r["state"] == "COMPLETE"}
     values = [100 * best["value"]] + [100 * by_seed[s] for s in seeds]

@@ -10,10 +10,12 @@ from optuna.trial import TrialState, create_trial
 from spanlab.search.budget import committed, cost, fits, spent, trial_spend
 
 
-def trial(state, steps, seconds, cached=False):
+def trial(state, steps, seconds, cached=False, skipped=False):
     attrs = {"steps": steps, "device_seconds": seconds}
     if cached:
         attrs["cached_from"] = "x-explore#0"
+    if skipped:
+        attrs["skipped"] = True
     value = 0.5 if state == TrialState.COMPLETE else None
     return create_trial(state=state, value=value, params={"a": 0.1}, distributions={"a": FloatDistribution(0, 1)},
                         user_attrs=attrs, intermediate_values={steps: 0.4} if steps else None)
@@ -25,11 +27,12 @@ def test_spend_in_trials_steps_and_device_hours():
         trial(TrialState.PRUNED, 20, 72.0),  # counts what it ran before the pruner stopped it
         trial(TrialState.COMPLETE, 0, 0.0, cached=True),  # identical config: nothing trained
         trial(TrialState.FAIL, 50, 180.0),  # a killed attempt: its retry carries the steps
+        trial(TrialState.PRUNED, 0, 0.0, skipped=True),  # another worker ran the same config: not a trial
     ]
     assert spent(trials, "trials") == 2
     assert spent(trials, "steps") == 120
     assert spent(trials, "device_hours") == pytest.approx(432.0 / 3600)
-    assert trial_spend(trials[2], "trials") == 0.0
+    assert trial_spend(trials[2], "trials") == 0.0 and trial_spend(trials[4], "trials") == 0.0
 
 
 def test_cost_is_device_hours_times_price():

@@ -16,8 +16,8 @@ SPENDING = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 
 
 def trial_spend(t: FrozenTrial, unit: str) -> float:
-    if t.user_attrs.get("cached_from") is not None:
-        return 0.0
+    if t.user_attrs.get("cached_from") is not None or t.user_attrs.get("skipped"):
+        return 0.0  # answered from an identical trial, or closed before it trained anything
     if unit == "trials":
         return 1.0
     if unit == "steps":

@@ -11,7 +11,8 @@ with the zero-shot protocol (threshold 0.5, flat). The zero-shot benchmark's tes
 are never looked at here.
 
     python benchmarks/recipe_ablation.py --steps 1000 --parallel 2
-    python benchmarks/recipe_ablation.py --steps 3000 --eval-steps 1000 --variants default,default+alpha0.9
+    python benchmarks/recipe_ablation.py --steps 1500 --eval-steps 500 --dev-sentences 500 --tag=-1500 \
+        --variants default@lr1e-4,default+lr2x,default@lr1e-4+keep-empty0,default+lr2x+keep-empty0
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ VARIANTS = {
     "default+lr2x": LR_2E4,
     "default@lr1e-4+keep-empty0": LR_1E4 + ["data.keep_empty=0"],
     "default+lr2x+keep-empty0": LR_2E4 + ["data.keep_empty=0"],
-    "default+lr2x+alpha0.9": LR_2E4 + ["train.loss.alpha=0.9"],
 }
 
 

@@ -59,6 +59,10 @@ VARIANTS = {
     "default+lr2x": LR_2E4,
     "default@lr1e-4+keep-empty0": LR_1E4 + ["data.keep_empty=0"],
     "default+lr2x+keep-empty0": LR_2E4 + ["data.keep_empty=0"],
+    "default+pile10": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 10}'],
+    "default+pile30": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 30}'],
+    "default+bio0.25": LR_1E4 + ["data.keep_empty=0", "data.weights={" + ", ".join(
+        f'"{g}": 0.25' for g in ("MTL__*", "GNER__AnatEM__*", "GNER__bc2gm__*", "GNER__bc5cdr__*", "GNER__ncbi__*")) + "}"],
 }
 
 

@@ -5,6 +5,7 @@ side with the gliner library in the same sitting.
     python benchmarks/zeroshot.py --recipe spanlab            # spanlab's default recipe
     python benchmarks/zeroshot.py --recipe reference          # the paper's recipe (fidelity)
     python benchmarks/zeroshot.py --speed-only                # samples/s, spanlab vs gliner
+    python benchmarks/zeroshot.py --set train.loss.alpha=0.9 --tag=-alpha0.9 --work DIR   # a variant
 
 Writes benchmarks/results/ZS-MiniLM-spanlab-<recipe>-<date>.json and .md.
 """
@@ -87,6 +88,8 @@ def main() -> None:
     p.add_argument("--sweep-sentences", type=int, default=300,
                    help="threshold sweep (diagnostic) on the first N sentences of each set (0 = off)")
     p.add_argument("--tag", default="", help="suffix of the result file's name")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override on top of the recipe's file (repeatable; recorded in the result)")
     p.add_argument("--data", default=str(ROOT.parent / "shared/data"))
     p.add_argument("--work", default=str(ROOT / "benchmarks/.work/zeroshot"))
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
@@ -110,7 +113,7 @@ def main() -> None:
 
     run = Path(args.work) / args.recipe
     if not (run / "train_summary.json").exists():
-        spanlab_train(CONFIGS[args.recipe], run, args, args.steps)
+        spanlab_train(CONFIGS[args.recipe], run, args, args.steps, args.overrides)
     summary = json.loads((run / "train_summary.json").read_text())
     evals = {e["step"]: e for e in map(json.loads, open(run / "metrics.jsonl")) if e["kind"] == "eval"}
 
@@ -139,6 +142,7 @@ def main() -> None:
     doc.update(
         {
             "recipe": args.recipe,
+            "overrides": args.overrides,
             "config": to_dict(cfg),
             "steps": summary["steps"],
             **result.as_dict(),
@@ -151,6 +155,8 @@ def main() -> None:
     )
     by_step = " · ".join(f"{k}: {100 * v:.1f}" for k, v in doc["f1_by_step"].items())
     table = markdown(result) + f"\nAverage F1 by step: {by_step}\n"
+    if args.overrides:
+        table += f"\nRecipe: `{CONFIGS[args.recipe]}` with `{' '.join(args.overrides)}`\n"
     if "threshold_sweep" in doc:
         sweep = doc["threshold_sweep"]
         thresholds = [row["threshold"] for row in next(iter(sweep.values()))]

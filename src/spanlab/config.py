@@ -114,6 +114,9 @@ class DataConfig:
     repeat_threshold: float = 0.0
     # Share of the passages without any entity that are kept (spanlab/data/balance.py); 1 = all, as GLiNER.
     keep_empty: float = 1.0
+    # Sampling weight per training file, by file-name glob: {"PileNER_*": 10} sees each passage of
+    # a matching file 10 times as often (fractions by chance); 0 leaves it out; unmatched files: 1.
+    weights: dict[str, float] = field(default_factory=dict)
     # Training examples of 1..N consecutive sentences of one file (spanlab/data/packing.py), so a
     # model also learns to read sentences with neighbours, as in the windows of long documents; 1 = off.
     pack_sentences: int = 1
@@ -294,6 +297,11 @@ def _coerce(tp: Any, value: Any, dotted: str, errors: list[str]) -> Any:
             errors.append(f"{dotted}: expected a list, found {value!r}")
             return []
         return [_coerce(args[0], v, f"{dotted}[{i}]", errors) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            errors.append(f"{dotted}: expected a mapping, found {value!r}")
+            return {}
+        return {str(k): _coerce(args[1], v, f"{dotted}[{k!r}]", errors) for k, v in value.items()}
     if tp is bool:
         if not isinstance(value, bool):
             errors.append(f"{dotted}: expected true or false, found {value!r}")

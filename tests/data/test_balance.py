@@ -1,5 +1,6 @@
 """Repeat-factor sampling: rare labels are seen more often, nothing is dropped; thinning of
-entity-free passages: only they are dropped, at the configured share."""
+entity-free passages: only they are dropped, at the configured share; per-file weights: a
+matching file's passages are repeated by its weight, others kept once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 import pytest
 
 from spanlab.config import load_config
-from spanlab.data.balance import keep_empty, repeat_factors, repeat_rare
+from spanlab.data.balance import keep_empty, repeat_factors, repeat_rare, weigh_files
 from spanlab.data.schema import Example, Span
 from spanlab.errors import ConfigError
 from spanlab.training.recipe import load_training_data
@@ -88,3 +89,46 @@ def test_training_data_is_thinned_when_configured(tmp_path):
     assert len(thinned) == 3 and all(e.spans for e in thinned)
     with pytest.raises(ConfigError, match="keep_empty"):
         load_training_data(load_config(None, [f"data.train=[{path}]", "data.keep_empty=1.5"]))
+
+
+def from_file(name: str, line: int) -> Example:
+    return Example(words=[name], spans=[Span(0, 0, "x")], source=f"/data/{name}:{line}")
+
+
+def test_file_weights_repeat_matching_files_and_keep_the_rest_once():
+    data = [from_file("pile.jsonl.gz", i) for i in range(1, 201)] + [from_file("conll.jsonl.gz", 1)]
+    out = weigh_files(data, {"pile*": 2.5}, seed=0)
+    counts = Counter(e.source for e in out)
+    assert counts["/data/conll.jsonl.gz:1"] == 1
+    assert {counts[e.source] for e in data[:200]} == {2, 3}  # 2.5: twice, or three times by chance
+    assert abs(sum(counts[e.source] for e in data[:200]) / 200 - 2.5) < 0.15
+    assert [e.source for e in out] == sorted((e.source for e in out), key=[d.source for d in data].index)
+    assert weigh_files(data, {"pile*": 2.5}, seed=0) == out  # reproducible with the seed
+    assert weigh_files(data, {"conll*": 0}, seed=0) == data[:200]  # weight 0 leaves a file out
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [({"pile*": -1}, "must be ≥ 0"), ({"wnut*": 2}, "match no training file"),
+     ({"*.gz": 2, "pile*": 3}, "matches")],
+)
+def test_file_weights_refuse_bad_globs_and_weights(weights, message):
+    data = [from_file("pile.jsonl.gz", 1), from_file("conll.jsonl.gz", 1)]
+    with pytest.raises(ConfigError, match=message):
+        weigh_files(data, weights, seed=0)
+
+
+def test_training_data_is_weighted_by_file_when_configured(tmp_path):
+    import json
+
+    for name, n in [("pile.jsonl", 2), ("conll.jsonl", 3)]:
+        records = [{"tokenized_text": [name], "ner": [[0, 0, "person"]]}] * n
+        (tmp_path / name).write_text("\n".join(map(json.dumps, records)))
+    cfg = load_config(None, [f"data.train=[{tmp_path}/*.jsonl]", 'data.weights={"pile*": 3}'])
+    assert cfg.data.weights == {"pile*": 3.0}
+    examples, _ = load_training_data(cfg)
+    assert Counter(e.words[0] for e in examples) == {"pile.jsonl": 6, "conll.jsonl": 3}
+    with pytest.raises(ConfigError, match=r"data\.weights\['pile\*'\]: expected a number"):
+        load_config(None, ['data.weights={"pile*": many}'])
+    with pytest.raises(ConfigError, match="data.weights: expected a mapping"):
+        load_config(None, ["data.weights=[3]"])

@@ -1,5 +1,10 @@
-"""Rebalancing a pooled training mix: repeat-factor sampling of rare labels, and thinning of
-passages without any entity.
+"""Rebalancing a pooled training mix: per-file weights, repeat-factor sampling of rare labels,
+and thinning of passages without any entity.
+
+Per-file weights: a pooled mix is what its files' sizes make it. In the offline mix, the one
+source annotated for open-ended types (a 2,215-passage Pile-NER subset with 368 labels) is 0.6%
+of the passages, so a 24,000-passage run meets it ~140 times. `weigh_files(…, {glob: w})`
+repeats every passage of a file whose name matches `glob` w times (stochastic rounding).
 
 Repeat-factor sampling (Gupta et al., LVIS, 2019): see passages with rare labels more often.
 
@@ -21,9 +26,13 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from fnmatch import fnmatch
+from pathlib import Path
 
+from spanlab.data.prompts import source_file
 from spanlab.data.schema import Example
+from spanlab.errors import ConfigError
 
 
 def repeat_factors(examples: Sequence[Example], threshold: float) -> list[float]:
@@ -52,3 +61,34 @@ def keep_empty(examples: Sequence[Example], share: float, seed: int) -> list[Exa
         return list(examples)
     rng = random.Random(seed)
     return [ex for ex in examples if ex.spans or rng.random() < share]
+
+
+def weigh_files(examples: Sequence[Example], weights: Mapping[str, float], seed: int) -> list[Example]:
+    """The examples, each repeated by its file's weight (stochastic rounding with `seed`), in input order.
+
+    A key of `weights` is a glob over file names; files that match none keep weight 1. A key
+    matching no file, a file matched by two keys, or a negative weight is a ConfigError.
+    """
+    if not weights:
+        return list(examples)
+    for pattern, w in weights.items():
+        if w < 0:
+            raise ConfigError(f"data.weights[{pattern!r}] must be ≥ 0, found {w}")
+    files = list(dict.fromkeys(source_file(ex) for ex in examples))
+    file_weight: dict[str, float] = {}
+    matched: set[str] = set()
+    for f in files:
+        hits = [p for p in weights if fnmatch(Path(f).name, p)]
+        if len(hits) > 1:
+            raise ConfigError(f"data.weights: {f} matches {hits}", fix="make the globs disjoint")
+        file_weight[f] = weights[hits[0]] if hits else 1.0
+        matched.update(hits)
+    if unused := [p for p in weights if p not in matched]:
+        raise ConfigError(f"data.weights: {unused} match no training file name", fix="check the globs")
+    rng = random.Random(seed)
+    out: list[Example] = []
+    for ex in examples:
+        w = file_weight[source_file(ex)]
+        whole = math.floor(w)
+        out.extend([ex] * (whole + (rng.random() < w - whole)))
+    return out

@@ -19,7 +19,7 @@ import torch
 from transformers import EarlyStoppingCallback, TrainerCallback, TrainingArguments, set_seed
 
 from spanlab.config import RunConfig, save_config
-from spanlab.data.balance import keep_empty, repeat_rare
+from spanlab.data.balance import keep_empty, repeat_rare, weigh_files
 from spanlab.data.collate import SpanCollator
 from spanlab.data.draws import ExampleDataset
 from spanlab.data.packing import pack_sentences
@@ -125,6 +125,9 @@ def load_training_data(cfg: RunConfig):
     if not 0 <= cfg.data.keep_empty <= 1:
         raise ConfigError(f"data.keep_empty must be in [0, 1], found {cfg.data.keep_empty}")
     examples = keep_empty(examples, cfg.data.keep_empty, cfg.data.shuffle_seed)
+    if cfg.data.weights:
+        examples = weigh_files(examples, cfg.data.weights, cfg.data.shuffle_seed)
+        logger.info("per-file weights: %d passages after weighting", len(examples))
     if cfg.data.repeat_threshold:
         examples = repeat_rare(examples, cfg.data.repeat_threshold, cfg.data.shuffle_seed)
         logger.info("repeat-factor sampling: %d passages after repeats", len(examples))

@@ -13,6 +13,8 @@ are never looked at here.
     python benchmarks/recipe_ablation.py --steps 1000 --parallel 2
     python benchmarks/recipe_ablation.py --steps 1500 --eval-steps 500 --dev-sentences 500 --tag=-1500 \
         --variants default@lr1e-4,default+lr2x,default@lr1e-4+keep-empty0,default+lr2x+keep-empty0
+    python benchmarks/recipe_ablation.py --steps 1500 --eval-steps 500 --dev-sentences 500 --tag=-1500-pile \
+        --variants default@lr1e-4+keep-empty0,default+pile10,default+pile30
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ HIGHER_LR = ["train.lr_encoder=5e-5", "train.lr_others=5e-4"]
 SPANLAB = SPANLAB_NEGATIVES + ["train.lr_encoder=1e-4", "train.lr_others=1e-3", "model.label_pooling=mean"]
 LR_1E4 = ["train.lr_encoder=1e-4", "train.lr_others=1e-3"]
 LR_2E4 = ["train.lr_encoder=2e-4", "train.lr_others=2e-3"]
+BIO_FILES = ("MTL__*", "GNER__AnatEM__*", "GNER__bc2gm__*", "GNER__bc5cdr__*", "GNER__ncbi__*")  # biomedical
 VARIANTS = {
     "reference": [],
     "negatives": SPANLAB_NEGATIVES,
@@ -63,8 +64,7 @@ VARIANTS = {
     "default+lr2x+keep-empty0": LR_2E4 + ["data.keep_empty=0"],
     "default+pile10": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 10}'],
     "default+pile30": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 30}'],
-    "default+bio0.25": LR_1E4 + ["data.keep_empty=0", "data.weights={" + ", ".join(
-        f'"{g}": 0.25' for g in ("MTL__*", "GNER__AnatEM__*", "GNER__bc2gm__*", "GNER__bc5cdr__*", "GNER__ncbi__*")) + "}"],
+    "default+bio0.25": LR_1E4 + ["data.keep_empty=0", f"data.weights={json.dumps(dict.fromkeys(BIO_FILES, 0.25))}"],
 }
 
 

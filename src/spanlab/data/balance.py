@@ -47,11 +47,16 @@ def repeat_factors(examples: Sequence[Example], threshold: float) -> list[float]
 
 def repeat_rare(examples: Sequence[Example], threshold: float, seed: int) -> list[Example]:
     """The examples, each repeated by its factor (stochastic rounding with `seed`), in input order."""
+    return _repeat(examples, repeat_factors(examples, threshold), seed)
+
+
+def _repeat(examples: Sequence[Example], factors: Sequence[float], seed: int) -> list[Example]:
+    """Each example ⌊f⌋ times, plus once more with probability f − ⌊f⌋, in input order."""
     rng = random.Random(seed)
     out: list[Example] = []
-    for ex, r in zip(examples, repeat_factors(examples, threshold)):
-        whole = math.floor(r)
-        out.extend([ex] * (whole + (rng.random() < r - whole)))
+    for ex, f in zip(examples, factors):
+        whole = math.floor(f)
+        out.extend([ex] * (whole + (rng.random() < f - whole)))
     return out
 
 
@@ -74,10 +79,10 @@ def weigh_files(examples: Sequence[Example], weights: Mapping[str, float], seed:
     for pattern, w in weights.items():
         if w < 0:
             raise ConfigError(f"data.weights[{pattern!r}] must be ≥ 0, found {w}")
-    files = list(dict.fromkeys(source_file(ex) for ex in examples))
+    files = [source_file(ex) for ex in examples]
     file_weight: dict[str, float] = {}
     matched: set[str] = set()
-    for f in files:
+    for f in dict.fromkeys(files):
         hits = [p for p in weights if fnmatch(Path(f).name, p)]
         if len(hits) > 1:
             raise ConfigError(f"data.weights: {f} matches {hits}", fix="make the globs disjoint")
@@ -85,10 +90,4 @@ def weigh_files(examples: Sequence[Example], weights: Mapping[str, float], seed:
         matched.update(hits)
     if unused := [p for p in weights if p not in matched]:
         raise ConfigError(f"data.weights: {unused} match no training file name", fix="check the globs")
-    rng = random.Random(seed)
-    out: list[Example] = []
-    for ex in examples:
-        w = file_weight[source_file(ex)]
-        whole = math.floor(w)
-        out.extend([ex] * (whole + (rng.random() < w - whole)))
-    return out
+    return _repeat(examples, [file_weight[f] for f in files], seed)

@@ -65,6 +65,11 @@ VARIANTS = {
     "default+pile10": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 10}'],
     "default+pile30": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 30}'],
     "default+bio0.25": LR_1E4 + ["data.keep_empty=0", f"data.weights={json.dumps(dict.fromkeys(BIO_FILES, 0.25))}"],
+    "default+wsd0.2": LR_1E4 + ["data.keep_empty=0", "train.scheduler=warmup_stable_decay", "train.decay_ratio=0.2"],
+    "default+min-negatives5": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=5"],
+    "default+min-negatives0": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=0"],
+    "default+head-lr3e-3": ["train.lr_encoder=1e-4", "train.lr_others=3e-3", "data.keep_empty=0"],
+    "default+seed1": LR_1E4 + ["data.keep_empty=0", "train.seed=1", "data.shuffle_seed=1"],
 }
 
 

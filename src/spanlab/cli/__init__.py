@@ -55,7 +55,7 @@ from spanlab.cli import convert, evaluate, predict, quickstart, train  # noqa: E
 from spanlab.cli import calibrate, report, tune  # noqa: E402,F401  (search: spanlab.search)
 from spanlab.cli import export, serve  # noqa: E402,F401  (inference and serving)
 
-__all__ = ["app", "main", "convert", "evaluate", "predict", "train"]
+__all__ = ["app", "main", "convert", "evaluate", "predict", "quickstart", "train"]
 
 
 def main() -> None:

@@ -196,7 +196,7 @@ def open_study(
 def run_worker(study_dir: StudyDir, stage: str, worker: int = 0) -> None:
     """Run trials of `stage` until its budget is spent, its grid is done or its queue is empty."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    params, s = study_dir.settings()
+    _, s = study_dir.settings()
     stage_params, budget, _ = study_dir.load_stage(stage)
     study = open_study(study_dir, stage, stage_params, s, create=False, worker=worker)
     unit = s.budget.unit

@@ -6,8 +6,11 @@ Test F1 of the best dev checkpoint, per seed and averaged.
     python benchmarks/egp_conll03.py                       # seed 0
     python benchmarks/egp_conll03.py --seeds 0 1 2 --data ../shared/data
 
-Writes benchmarks/results/EGP-CoNLL03-<date>.json and .md (rewritten after every finished
-seed, so an interrupted run keeps what it measured).
+Writes benchmarks/results/EGP-CoNLL03-<date><tag>.json and .md (rewritten after every finished
+seed, so an interrupted run keeps what it measured). A run folder that already holds a finished
+run of the same resolved config is read, not trained again: seeds trained by separate
+processes (`--systems egp --tag=-egp` beside `--systems baseline --tag=-baseline`) are then
+gathered by one call naming them all.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ SYSTEMS = {"egp": "configs/globalpointer/conll03-egp.yaml", "baseline": "configs
 
 
 def run(system: str, seed: int, args) -> dict:
-    from spanlab.config import load_config
+    import yaml
+
+    from spanlab.config import load_config, to_dict
     from spanlab.training.recipe import train
 
     conll = Path(args.data) / "supervised" / "conll2003"
@@ -39,7 +44,11 @@ def run(system: str, seed: int, args) -> dict:
         *([f"train.steps={args.steps}", f"train.eval_steps={min(args.steps, 500)}"] if args.steps else []),
     ]
     cfg = load_config(ROOT / SYSTEMS[system], overrides)
-    train(cfg)
+    finished = (out / "eval" / "test.json").is_file() and (out / "train_summary.json").is_file()
+    if finished and yaml.safe_load((out / "config.yaml").read_text(encoding="utf-8")) == to_dict(cfg):
+        print(f"{out}: finished run of this config, reusing it", flush=True)
+    else:
+        train(cfg)
     test = json.loads((out / "eval" / "test.json").read_text(encoding="utf-8"))
     summary = json.loads((out / "train_summary.json").read_text(encoding="utf-8"))
     seconds = sorted(summary["step_seconds"])
@@ -86,17 +95,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="override train.steps of both configs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default=str(ROOT / "benchmarks" / ".work" / "egp-conll03"))
+    parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
+    parser.add_argument("--tag", default="", help="suffix of the result file's name")
     args = parser.parse_args()
 
-    stem = f"EGP-CoNLL03-{datetime.date.today().isoformat()}"
+    stem = f"EGP-CoNLL03-{datetime.date.today().isoformat()}{args.tag}"
     doc = {"protocol": "EGP-CoNLL03", **machine_info(threads=args.threads), "seeds": [],
            "runs": {"egp": [], "baseline": []}}
     for seed in args.seeds:
-        for key in ("egp", "baseline"):
+        for key in args.systems:
             doc["runs"][key].append(run(key, seed, args))
         doc["seeds"].append(seed)
-        doc["egp_f1"] = mean(r["test"]["f1"] for r in doc["runs"]["egp"])
-        doc["baseline_f1"] = mean(r["test"]["f1"] for r in doc["runs"]["baseline"])
+        for key in args.systems:
+            doc[f"{key}_f1"] = mean(r["test"]["f1"] for r in doc["runs"][key])
         write_results(ROOT / "benchmarks" / "results", stem, doc, table(doc))
 
 

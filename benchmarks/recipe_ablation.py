@@ -69,6 +69,11 @@ VARIANTS = {
     "default+min-negatives5": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=5"],
     "default+min-negatives0": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=0"],
     "default+head-lr3e-3": ["train.lr_encoder=1e-4", "train.lr_others=3e-3", "data.keep_empty=0"],
+    "default+head-lr5e-4": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0"],
+    "default+encoder-lr5e-5": ["train.lr_encoder=5e-5", "train.lr_others=1e-3", "data.keep_empty=0"],
+    "default+lr-half": ["train.lr_encoder=5e-5", "train.lr_others=5e-4", "data.keep_empty=0"],
+    "default+head-lr5e-4+seed1": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0", "train.seed=1",
+                                  "data.shuffle_seed=1"],
     "default+seed1": LR_1E4 + ["data.keep_empty=0", "train.seed=1", "data.shuffle_seed=1"],
 }
 

@@ -72,6 +72,8 @@ VARIANTS = {
     "default+head-lr5e-4": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0"],
     "default+encoder-lr5e-5": ["train.lr_encoder=5e-5", "train.lr_others=1e-3", "data.keep_empty=0"],
     "default+lr-half": ["train.lr_encoder=5e-5", "train.lr_others=5e-4", "data.keep_empty=0"],
+    "default+lr-half+seed1": ["train.lr_encoder=5e-5", "train.lr_others=5e-4", "data.keep_empty=0", "train.seed=1",
+                              "data.shuffle_seed=1"],
     "default+head-lr5e-4+seed1": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0", "train.seed=1",
                                   "data.shuffle_seed=1"],
     "default+seed1": LR_1E4 + ["data.keep_empty=0", "train.seed=1", "data.shuffle_seed=1"],

@@ -35,12 +35,20 @@ HELD_OUT = ["WNUT16", "juand-r__re3d", "MTL__BioNLP13CG-IOB", "juand-r__SEC-fili
 DEV = ["WNUT16__test", "juand-r__re3d__test", "MTL__BioNLP13CG-IOB__test", "juand-r__SEC-filings__test",
        "MultiCoNER2_en__dev"]
 
+
+def rates(encoder: str, head: str) -> list[str]:
+    return [f"train.lr_encoder={encoder}", f"train.lr_others={head}"]
+
+
 SPANLAB_NEGATIVES = ["data.negatives.source=vocabulary", "data.negatives.count=fill", "data.negatives.explicit=true"]
-HIGHER_LR = ["train.lr_encoder=5e-5", "train.lr_others=5e-4"]
+HIGHER_LR = rates("5e-5", "5e-4")
+LR_1E4 = rates("1e-4", "1e-3")
 # configs/gliner/zs-minilm.yaml as of the 2026-11-22 quality run
-SPANLAB = SPANLAB_NEGATIVES + ["train.lr_encoder=1e-4", "train.lr_others=1e-3", "model.label_pooling=mean"]
-LR_1E4 = ["train.lr_encoder=1e-4", "train.lr_others=1e-3"]
-LR_2E4 = ["train.lr_encoder=2e-4", "train.lr_others=2e-3"]
+SPANLAB = SPANLAB_NEGATIVES + LR_1E4 + ["model.label_pooling=mean"]
+LR_2E4 = rates("2e-4", "2e-3")
+KEEP_EMPTY0 = ["data.keep_empty=0"]
+SHIPPED = LR_1E4 + KEEP_EMPTY0  # configs/gliner/zs-minilm.yaml with its rates named
+SEED1 = ["train.seed=1", "data.shuffle_seed=1"]
 BIO_FILES = ("MTL__*", "GNER__AnatEM__*", "GNER__bc2gm__*", "GNER__bc5cdr__*", "GNER__ncbi__*")  # biomedical
 VARIANTS = {
     "reference": [],
@@ -60,23 +68,21 @@ VARIANTS = {
     # on top of configs/gliner/zs-minilm.yaml, learning rates always named (the shipped ones change)
     "default@lr1e-4": LR_1E4,
     "default+lr2x": LR_2E4,
-    "default@lr1e-4+keep-empty0": LR_1E4 + ["data.keep_empty=0"],
-    "default+lr2x+keep-empty0": LR_2E4 + ["data.keep_empty=0"],
-    "default+pile10": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 10}'],
-    "default+pile30": LR_1E4 + ["data.keep_empty=0", 'data.weights={"PileNER_*": 30}'],
-    "default+bio0.25": LR_1E4 + ["data.keep_empty=0", f"data.weights={json.dumps(dict.fromkeys(BIO_FILES, 0.25))}"],
-    "default+wsd0.2": LR_1E4 + ["data.keep_empty=0", "train.scheduler=warmup_stable_decay", "train.decay_ratio=0.2"],
-    "default+min-negatives5": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=5"],
-    "default+min-negatives0": LR_1E4 + ["data.keep_empty=0", "data.negatives.min_count=0"],
-    "default+head-lr3e-3": ["train.lr_encoder=1e-4", "train.lr_others=3e-3", "data.keep_empty=0"],
-    "default+head-lr5e-4": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0"],
-    "default+encoder-lr5e-5": ["train.lr_encoder=5e-5", "train.lr_others=1e-3", "data.keep_empty=0"],
-    "default+lr-half": ["train.lr_encoder=5e-5", "train.lr_others=5e-4", "data.keep_empty=0"],
-    "default+lr-half+seed1": ["train.lr_encoder=5e-5", "train.lr_others=5e-4", "data.keep_empty=0", "train.seed=1",
-                              "data.shuffle_seed=1"],
-    "default+head-lr5e-4+seed1": ["train.lr_encoder=1e-4", "train.lr_others=5e-4", "data.keep_empty=0", "train.seed=1",
-                                  "data.shuffle_seed=1"],
-    "default+seed1": LR_1E4 + ["data.keep_empty=0", "train.seed=1", "data.shuffle_seed=1"],
+    "default@lr1e-4+keep-empty0": SHIPPED,
+    "default+lr2x+keep-empty0": LR_2E4 + KEEP_EMPTY0,
+    "default+pile10": SHIPPED + ['data.weights={"PileNER_*": 10}'],
+    "default+pile30": SHIPPED + ['data.weights={"PileNER_*": 30}'],
+    "default+bio0.25": SHIPPED + [f"data.weights={json.dumps(dict.fromkeys(BIO_FILES, 0.25))}"],
+    "default+wsd0.2": SHIPPED + ["train.scheduler=warmup_stable_decay", "train.decay_ratio=0.2"],
+    "default+min-negatives5": SHIPPED + ["data.negatives.min_count=5"],
+    "default+min-negatives0": SHIPPED + ["data.negatives.min_count=0"],
+    "default+head-lr3e-3": rates("1e-4", "3e-3") + KEEP_EMPTY0,
+    "default+head-lr5e-4": rates("1e-4", "5e-4") + KEEP_EMPTY0,
+    "default+encoder-lr5e-5": rates("5e-5", "1e-3") + KEEP_EMPTY0,
+    "default+lr-half": rates("5e-5", "5e-4") + KEEP_EMPTY0,
+    "default+lr-half+seed1": rates("5e-5", "5e-4") + KEEP_EMPTY0 + SEED1,
+    "default+head-lr5e-4+seed1": rates("1e-4", "5e-4") + KEEP_EMPTY0 + SEED1,
+    "default+seed1": SHIPPED + SEED1,
 }
 
 

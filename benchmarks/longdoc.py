@@ -1,8 +1,8 @@
 """Long documents: F1 of a CoNLL-2003 model on whole documents, with sliding windows and with
 HDPE, against its own per-sentence F1; time and peak memory per document length.
 
-Documents are consecutive CoNLL-2003 test sentences (the test set keeps the order of its news
-articles) joined with a space until the next one would pass the target length in encoder
+Documents are consecutive CoNLL-2003 test sentences (dev with --split dev; both keep the order of
+their news articles) joined with a space until the next one would pass the target length in encoder
 sub-tokens (2,048 / 4,096 / 8,192 by default); every test sentence is in exactly one document
 of each length, so all rows score the same gold mentions. Scoring is entity-level exact match
 on character spans.
@@ -13,6 +13,7 @@ on character spans.
 - hdpe:     each document in one pass, the encoder's 512-row position table stretched by HDPE
             (frozen). Added at load time, it gives the model positions it never saw; a model
             trained with `long_positions: {method: hdpe, train_skip: true}` has seen them all.
+            --alpha sets HDPE's alpha at load time (choose it on --split dev, not on test).
 
 The default model is the Efficient GlobalPointer that `python benchmarks/egp_conll03.py --steps 600`
 trains (all-MiniLM-L6-v2, CoNLL-2003 sentences); any spanlab model folder works (--model), a
@@ -20,6 +21,7 @@ GLiNER one prompted with the CoNLL labels. Each (method, length) runs in a fresh
 peak resident memory is its own.
 
     python benchmarks/longdoc.py [--model runs/x/model] [--max-sentences 1500]
+    python benchmarks/longdoc.py --split dev --alpha 0.1 --lengths 2048 --tag=-dev-a0.1 --out /tmp/ld
 
 Writes benchmarks/results/LONGDOC-<date>.json and .md.
 """
@@ -54,7 +56,11 @@ def main() -> None:
                    help="egp/gp: longest entity decoded, in sub-tokens (default: the longest in train.json; 0: any)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tag", default="", help="appended to the result file name (another model, same day)")
-    p.add_argument("--max-sentences", type=int, default=None, help="first N test sentences (quick checks)")
+    p.add_argument("--max-sentences", type=int, default=None, help="first N sentences (quick checks)")
+    p.add_argument("--split", default="test", choices=["test", "dev"],
+                   help="sentences the documents are built from (dev: for choosing settings such as --alpha)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="HDPE alpha at load time (default: the model's own long_positions.alpha)")
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     p.add_argument("--worker", nargs=2, metavar=("METHOD", "LENGTH"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -78,6 +84,7 @@ def run_worker(args, method: str, length: int) -> dict:
            "--overlap", str(args.overlap), "--threads", str(args.threads), "--max-span-tokens", str(args.max_span_tokens)]
     cmd += ["--max-sentences", str(args.max_sentences)] if args.max_sentences else []
     cmd += ["--window-tokens", str(args.window_tokens)] if args.window_tokens else []
+    cmd += ["--split", args.split] + (["--alpha", str(args.alpha)] if args.alpha is not None else [])
     result = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
     print(json.dumps(result), flush=True)
     return result
@@ -95,7 +102,7 @@ def worker(args, method: str, length: int) -> dict:
     from spanlab.supervised.data import char_spans, read_benchmark_chars
 
     torch.set_num_threads(args.threads)
-    sentences = read_benchmark_chars(str(Path(args.data) / "test.json"), ReadReport())[: args.max_sentences]
+    sentences = read_benchmark_chars(str(Path(args.data) / f"{args.split}.json"), ReadReport())[: args.max_sentences]
     texts = [ex.text for ex in sentences]
     gold_spans = [char_spans(ex) for ex in sentences]
     overrides = {"windows": WindowConfig(enabled=method != "hdpe", overlap=args.overlap)}
@@ -103,7 +110,7 @@ def worker(args, method: str, length: int) -> dict:
         overrides["max_len"] = args.window_tokens
     if json.loads((Path(args.model) / "config.json").read_text(encoding="utf-8"))["architecture"] in ("egp", "gp"):
         overrides["max_span_tokens"] = args.max_span_tokens
-    model, predict, tokens_of = load_model(args.model, Path(args.data), method, length, overrides)
+    model, predict, tokens_of = load_model(args.model, Path(args.data), method, length, overrides, args.alpha)
     if method == "sentence":
         docs, gold, batch = texts, gold_spans, 16
     else:
@@ -131,10 +138,11 @@ def worker(args, method: str, length: int) -> dict:
         if doc_tokens else None,
         "seconds_total": sum(seconds), "seconds_per_document": sum(seconds) / len(docs),
         "rss_after_load_mb": base_rss, "peak_rss_mb": rss_mb(), "max_len": model.spec.max_len,
+        "hdpe_alpha": model.spec.long_positions.alpha if method == "hdpe" else None,
     }
 
 
-def load_model(path: str, data: Path, method: str, length: int, overrides: dict):
+def load_model(path: str, data: Path, method: str, length: int, overrides: dict, alpha: float | None = None):
     """(model, predict(texts, batch) → character spans per text, tokens(text) → sub-tokens)."""
     from spanlab.config import LongPositionsConfig
     from spanlab.data.schema import Example
@@ -143,8 +151,9 @@ def load_model(path: str, data: Path, method: str, length: int, overrides: dict)
     arch = meta["architecture"]
     # HDPE over the document's length; the rest of the model's own long_positions (its
     # attention band, say) stays as trained.
-    stretched = LongPositionsConfig(**{**meta["model"].get("long_positions", {}), "method": "hdpe",
-                                       "max_positions": length + 64})
+    own = meta["model"].get("long_positions", {})
+    stretched = LongPositionsConfig(**{**own, "method": "hdpe", "max_positions": length + 64,
+                                       "alpha": own.get("alpha", 0.4) if alpha is None else alpha})
     if arch == "gliner":
         from spanlab.model import SpanModel
 
@@ -252,6 +261,7 @@ def report(args, runs: list[dict], load: float) -> None:
         "model": args.model,
         "model_note": model_note(Path(args.model)),
         "data": args.data,
+        "split": args.split,
         "sentence_f1": sentence["f1"],
         "hdpe_f1": {str(n): by["hdpe", n]["f1"] for n in args.lengths},
         "window_f1": {str(n): by["window", n]["f1"] for n in args.lengths},
@@ -284,10 +294,10 @@ def report(args, runs: list[dict], load: float) -> None:
     window = by["window", args.lengths[0]]["max_len"]
     note = (
         f"\n\nModel: {args.model}: {doc['model_note']}. Gold: {sentence['gold']} mentions in the first "
-        f"{sentence['documents']} test sentences, scored as exact character spans. Windows: at most {window} "
+        f"{sentence['documents']} {args.split} sentences, scored as exact character spans. Windows: at most {window} "
         f"sub-tokens each, {args.overlap} words shared by neighbours, each window keeping the spans that start in "
         f"its half of an overlap. Longest entity decoded (egp/gp): {args.max_span_tokens} sub-tokens, the longest "
-        f"gold entity in train.json (0: any length). HDPE: frozen, added at load time (alpha 0.4), one pass per document. The "
+        f"gold entity in train.json (0: any length). HDPE: frozen, added at load time (alpha {by['hdpe', args.lengths[0]]['hdpe_alpha']}), one pass per document. The "
         f"sentence row's s/doc is per sentence. Time is wall-clock per document at {args.threads} threads; load "
         f"average {load:.2f} at the start."
     )

@@ -83,6 +83,8 @@ VARIANTS = {
     "default+lr-half+seed1": rates("5e-5", "5e-4") + KEEP_EMPTY0 + SEED1,
     "default+head-lr5e-4+seed1": rates("1e-4", "5e-4") + KEEP_EMPTY0 + SEED1,
     "default+seed1": SHIPPED + SEED1,
+    "default+dropout0.1": SHIPPED + ["model.dropout=0.1"],
+    "default+alpha0.9": SHIPPED + ["train.loss.alpha=0.9"],
 }
 
 

@@ -2,6 +2,7 @@
 at 20% of the grid's compute. Target: best F1 within 0.5 of the grid's best.
 
     python benchmarks/search.py [--data ../shared/data]     # about an hour on 2 cores
+    python benchmarks/search.py --work W --sampler-seed 1    # the methods again, other draws (grid read from W)
 
 Task (fixed, CPU-cheap): Efficient GlobalPointer on the default all-MiniLM-L6-v2, trained on the
 first 2,000 shuffled CoNLL-2003 train sentences for 320 steps at batch 8 (1.3 epochs, so that a
@@ -114,6 +115,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=STEPS, help="steps per trial (a multiple of 8)")
     ap.add_argument("--train-sentences", type=int, default=TRAIN_SENTENCES)
     ap.add_argument("--dev-sentences", type=int, default=DEV_SENTENCES)
+    ap.add_argument("--sampler-seed", type=int, default=0,
+                    help="seed of the methods' samplers; another seed repeats the methods (not the grid, which "
+                         "is read from --work) to show how much their outcome varies")
     args = ap.parse_args()
     steps, eval_steps = args.steps, args.steps // 8
 
@@ -130,7 +134,8 @@ def main() -> None:
     base.write_text(yaml.safe_dump(base_config(conll, dev, steps, args.train_sentences), sort_keys=False))
     budget = int(SHARE * GRID_SIZE * steps)
     staged = {"pruner": "asha", "reduction_factor": REDUCTION, "min_resource": eval_steps, "budget": {"steps": budget},
-              "stages": STAGES, "seed": 0}
+              "stages": STAGES, "seed": args.sampler_seed}
+    suffix = f"-sampler-seed{args.sampler_seed}" if args.sampler_seed else ""
     runs = {
         "grid": space_file("grid", {"sampler": "grid", "pruner": "none", "budget": {"trials": GRID_SIZE},
                                     "stages": {"enabled": False}}),
@@ -139,12 +144,13 @@ def main() -> None:
     }
     summaries, seconds = {}, {}
     for name, doc in runs.items():
-        space = work / f"{name}.yaml"
+        folder = name if name == "grid" else name + suffix
+        space = work / f"{folder}.yaml"
         space.write_text(yaml.safe_dump(doc, sort_keys=False))
         start = time.perf_counter()
-        summaries[name] = tune(base, space, work / name, workers=args.workers)
+        summaries[name] = tune(base, space, work / folder, workers=args.workers)
         seconds[name] = time.perf_counter() - start
-        finish_times(work / name, summaries[name])
+        finish_times(work / folder, summaries[name])
         print(name, json.dumps(summaries[name]["total"]), flush=True)
 
     grid = summaries["grid"]
@@ -159,6 +165,7 @@ def main() -> None:
                  "dev": f"CoNLL-2003 dev, first {args.dev_sentences} sentences", "steps_per_trial": steps,
                  "eval_steps": eval_steps, "batch_size": BATCH, "space": VALUES},
         "budget": {"steps": budget, "share_of_grid": SHARE, "stages": STAGES, "verify_counted": True},
+        "sampler_seed": args.sampler_seed,
         "grid_best_f1": 100 * grid_best, "grid_steps": grid["total"]["steps"], "grid_wall_seconds": seconds["grid"],
         "grid_top5": [{"overrides": r["overrides"], "f1": 100 * r["value"]} for r in done[:5]],
         "grid_within_0.5": sum(100 * (grid_best - r["value"]) <= 0.5 for r in done),
@@ -166,7 +173,7 @@ def main() -> None:
         "grid_curve": curve(grid, ("search",)), "methods": methods,
         "grid_best_seeds": replicate,
     }
-    stem = f"SEARCH-{datetime.date.today().isoformat()}"
+    stem = f"SEARCH-{datetime.date.today().isoformat()}{suffix}"
     out = Path(args.out)
     plot(doc, out / f"{stem}-curves.png")
     write_results(out, stem, doc, table(doc, f"{stem}-curves.png"))
@@ -265,7 +272,7 @@ def table(doc: dict, png: str) -> str:
          f"{STAGES['verify']:.0%} re-runs the best configuration with seeds {STAGES['seeds']} (seed 0 from the "
          "cache). A stage also gets what earlier stages left, and starts a trial only while its budget holds "
          f"all that trial may spend ({t['eval_steps']} steps for a screen, {t['steps_per_trial']} otherwise), so no stage "
-         "overshoots. 2 workers."),
+         f"overshoots. 2 workers; the methods' samplers drawn with seed {doc['sampler_seed']}."),
         (f"Seed noise: the grid's best configuration re-trained with seeds {g['seeds'][1:]} (outside every budget, "
          f"{g['steps']} steps) scores {', '.join(f'{x:.1f}' for x in g['values'])}: mean {g['mean']:.1f} ± "
          f"{g['std']:.1f}. Verified means against it: "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
@@ -31,11 +32,31 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 
 def make_storage(url: str, s: SearchConfig) -> RDBStorage:
-    engine = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else None  # parallel SQLite writers wait
-    return RDBStorage(
+    sqlite = url.startswith("sqlite")
+    # parallel SQLite writers wait; pysqlite's own transaction handling is turned off (see below)
+    engine = {"connect_args": {"timeout": 120, "isolation_level": None}} if sqlite else None
+    storage = RDBStorage(
         url, engine_kwargs=engine, heartbeat_interval=s.heartbeat_seconds, grace_period=s.grace_seconds,
         heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=s.max_retry),
     )
+    if sqlite:
+        begin_immediate(storage.engine)
+    return storage
+
+
+def begin_immediate(engine: sqlalchemy.engine.Engine) -> None:
+    """Open every SQLite transaction with BEGIN IMMEDIATE (the write lock first).
+
+    Optuna takes a queued trial by reading it, then marking it RUNNING, guarded by SELECT … FOR
+    UPDATE, which SQLite ignores: two workers reading at the same moment both mark it, both train
+    it, and the later one crashes on `tell` ("Cannot tell a COMPLETE trial"). Holding the lock
+    from the read on makes the second worker see RUNNING and take another trial. PostgreSQL and
+    MySQL honour FOR UPDATE and are left alone.
+    """
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin(connection: sqlalchemy.engine.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sampler(kind: str, params: list[Param], seed: int) -> optuna.samplers.BaseSampler:

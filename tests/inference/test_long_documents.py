@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from spanlab.config import ModelConfig, WindowConfig
+from spanlab.data.schema import Example
 from spanlab.data.words import split_words
+from spanlab.inference.windows import Window, owned_parts
 from spanlab.model import SpanModel
 
 SENTENCE = "Alice Smith flew from Paris to Tokyo with Bob on Monday ."
@@ -54,3 +56,60 @@ def test_short_texts_are_unchanged_by_windowing(model):
     assert model.predict(texts, ["person", "city"], threshold=0.0) == model.predict(
         texts, ["person", "city"], threshold=0.0, windows=False
     )
+
+
+@pytest.fixture(scope="module")
+def tiny_deberta_dir(tiny_encoder_dir, tmp_path_factory):
+    """A random 2-layer DeBERTa-v2 with relative positions only (no absolute position table)."""
+    from transformers import AutoTokenizer, DebertaV2Config, DebertaV2Model
+
+    folder = tmp_path_factory.mktemp("tiny-deberta")
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder_dir))
+    config = DebertaV2Config(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, relative_attention=True, position_biased_input=False, position_buckets=32,
+        pos_att_type=["p2c", "c2p"], type_vocab_size=0,
+    )
+    torch.manual_seed(0)
+    DebertaV2Model(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("encoder", ["bert", "deberta-v2-relative"])
+def test_ten_thousand_words_every_span_is_its_owning_windows_own(encoder, tiny_encoder_dir, tiny_deberta_dir):
+    """A 10,000-word text through a real encoder: every merged span is one its owning window found,
+    shifted to document words, at the highest score any window gave it; the end of the text is read."""
+    folder = tiny_encoder_dir if encoder == "bert" else tiny_deberta_dir
+    torch.manual_seed(0)
+    model = SpanModel.from_encoder(ModelConfig(encoder=str(folder), hidden_size=32, max_width=4, max_len=200,
+                                               windows=WindowConfig(overlap=16))).eval()
+    assert (model.encoder.config.model_type == "deberta-v2") == (encoder != "bert")
+    text = " ".join([SENTENCE] * 834)  # 12 words each: 10,008 words
+    words, offsets = split_words(text)
+    assert len(words) == 10_008
+    first_word = {a: i for i, (a, _) in enumerate(offsets)}
+
+    pieces_seen: list = []
+    fitting = model._predict_fitting
+
+    def spy(pieces, *args):
+        found = fitting(pieces, *args)
+        pieces_seen.extend(zip(pieces, found))
+        return found
+
+    model._predict_fitting = spy
+    doc = Example(words=words, text=text, word_offsets=offsets)
+    spans = model.predict_words([doc], ["person", "city"], threshold=0.0)[0]
+    assert len(pieces_seen) > 50 and all(len(p.words) <= 200 for p, _ in pieces_seen)
+    starts = [first_word[p.word_offsets[0][0]] for p, _ in pieces_seen]
+    plan = [Window(s, s + len(p.words)) for s, (p, _) in zip(starts, pieces_seen)]
+    owned = owned_parts(plan)
+    for start, end, label, score in spans:
+        k = next(k for k, (a, b) in enumerate(owned) if a <= start < b)
+        assert (start - plan[k].start, end - plan[k].start, label) in {s[:3] for s in pieces_seen[k][1]}
+        assert score == max(p for (_, found), w in zip(pieces_seen, plan) for a, b, lab, p in found
+                            if (a + w.start, b + w.start, lab) == (start, end, label))
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # flat: sorted, no overlap
+    covered = {i for s, e, _, _ in spans for i in range(s, e + 1)}
+    assert len(covered) > 0.95 * len(words) and max(covered) >= len(words) - 5

@@ -92,11 +92,15 @@ def test_predict_windowed_with_any_predictor_finds_every_mention_of_a_long_docum
     assert calls == [len(plan_windows([1] * 10_000, 300, 40, 300)) + 1]  # all pieces in one call
     assert [s[:3] for s in doc_spans] == [(i, i, "city") for i in range(0, 10_000, 97)]
     assert short_spans == [(0, 0, "city", 1.0)]  # a text that fits passes through untouched
-    # Where two windows saw the same mention, the score is the one of the window that owns its start.
+    # Where two windows saw the same mention, it keeps the higher score: the one of the window
+    # that saw it nearest its own start.
     plan = plan_windows([1] * 10_000, 300, 40, 300)
     for start, _, _, score in doc_spans:
-        owner = next(w for w, (a, b) in zip(plan, owned_parts(plan)) if a <= start < b)
-        assert score == pytest.approx(1 - (start - owner.start) / 1000)
+        nearest = max(w.start for w in plan if w.start <= start < w.end)
+        assert score == pytest.approx(1 - (start - nearest) / 1000)
+    assert any(score != pytest.approx(1 - (start - owner.start) / 1000)
+               for start, _, _, score in doc_spans
+               for owner, (a, b) in zip(plan, owned_parts(plan)) if a <= start < b)  # not the owner's, at times
 
 
 def test_window_example_slices_offsets():
@@ -113,3 +117,12 @@ def test_each_window_owns_the_spans_starting_in_its_part_so_edge_fragments_go():
     # mode None (a decoder that keeps every span, e.g. GlobalPointer): nested and crossing spans stay.
     assert merge_spans(found, windows, 16, mode=None) == [(2, 3, "org", 0.8), (8, 9, "loc", 0.5), (8, 11, "org", 0.7)]
     assert owned_parts([Window(0, 5), Window(5, 9)]) == [(0, 5), (5, 9)] and owned_parts([]) == []
+
+
+def test_a_span_both_windows_found_keeps_the_higher_score_once():
+    windows = [Window(0, 10), Window(6, 16)]  # window 1 owns 0..7, window 2 owns 8..15
+    found = [[(6, 7, "org", 0.4), (8, 8, "loc", 0.9)], [(0, 1, "org", 0.9), (2, 2, "loc", 0.3)]]
+    # (6, 7) is window 1's, found by both: once, at window 2's 0.9. (8, 8) is window 2's: it found
+    # it at 0.3, and window 1's 0.9 counts for it; a span its owner did not find would go.
+    assert merge_spans(found, windows, 16, mode=None) == [(6, 7, "org", 0.9), (8, 8, "loc", 0.9)]
+    assert merge_spans([found[0], []], windows, 16, mode=None) == [(6, 7, "org", 0.4)]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 import torch
 
 from spanlab.config import LongPositionsConfig, ModelConfig, WindowConfig
-from spanlab.data.schema import Example
+from spanlab.data.schema import Example, Span
+from spanlab.inference.windows import Window, owned_parts
 from spanlab.supervised.model import FixedLabelModel
 
 LABELS = ["city", "person"]  # as the make_model fixture (conftest.py)
@@ -80,3 +82,56 @@ def test_max_span_tokens_leaves_longer_cells_undecoded(make_model):
     assert [s[:3] for s in model.decode(logits, mask)[0]] == [(1, 2, 0), (1, 3, 0), (2, 2, 1)]
     model.spec.max_span_tokens = 2
     assert [s[:3] for s in model.decode(logits, mask)[0]] == [(1, 2, 0), (2, 2, 1)]
+
+
+def test_ten_thousand_words_through_a_real_egp_keep_each_windows_own_spans(make_model):
+    """A 10,000-word text through the real (random) EGP: the windowed result is exactly the union of
+    each window's own spans (those starting in its part), shifted to the text's characters, each at
+    the highest score any window gave it."""
+    model = make_model("egp").eval()  # max_len 32 sub-tokens: hundreds of windows
+    text = " ".join(f"w{i % 7}" if i % 11 else "Paris" for i in range(10_000))
+    pieces_seen: list = []
+    fitting = model._predict_fitting
+
+    def spy(pieces, *args):
+        found = fitting(pieces, *args)
+        pieces_seen.extend(zip(pieces, found))
+        return found
+
+    model._predict_fitting = spy
+    spans = model.predict_examples([Example(words=[], text=text)])[0]
+    assert len(pieces_seen) > 300
+    plan = []
+    for piece, _ in pieces_seen:  # each piece is a slice of the text: find where it starts
+        start = text.index(piece.text, plan[-1].start + 1 if plan else 0)
+        plan.append(Window(start, start + len(piece.text)))
+    best: dict = {}
+    for (_, found), w in zip(pieces_seen, plan):
+        for a, b, label, p in found:
+            key = (a + w.start, b + w.start, label)
+            best[key] = max(p, best.get(key, p))
+    expected = sorted(
+        (*key, best[key])
+        for (_, found), w, (own_a, own_b) in zip(pieces_seen, plan, owned_parts(plan))
+        for key in {(a + w.start, b + w.start, label) for a, b, label, _ in found}
+        if own_a <= key[0] < own_b
+    )
+    assert spans == expected and len(spans) > 1000
+    assert max(b for _, b, _, _ in spans) > 0.99 * len(text)  # read to the end
+    assert all(text[a:b].strip() == text[a:b] for a, b, _, _ in spans)  # whole tokens, no stray blanks
+
+
+def test_gold_past_max_len_is_out_of_reach_only_with_windows_off(make_model):
+    from spanlab.supervised.evaluate import evaluate
+
+    model = make_model("egp")  # max_len 32 sub-tokens
+    model.forward = paris_is_a_city(model)
+    words = ["w1"] * 40 + ["Paris"] + ["w2"] * 5
+    text = " ".join(words)
+    offsets = [(3 * i, 3 * i + len(w)) for i, w in enumerate(words)]
+    ex = Example(words=words, text=text, word_offsets=offsets, spans=[Span(40, 40, "city")])
+    windowed = evaluate(model, [ex])
+    assert windowed["unreachable_gold"] == {} and windowed["tp"] == 1
+    model.spec = dataclasses.replace(model.spec, windows=WindowConfig(enabled=False))
+    cut = evaluate(model, [ex])
+    assert cut["unreachable_gold"] == {"beyond max_len (text cut)": 1} and cut["fn"] == 1

@@ -13,8 +13,9 @@ two neighbours is split at its middle, and a window's spans starting outside its
 dropped (the neighbour saw them with more context on both sides). So an entity cut at a
 window's edge, whose fragment a nested decoder would otherwise keep inside the whole entity,
 counts only from the window where it lies whole, as long as half the overlap is at least the
-longest entity. The owned spans are shifted to document indices (one (start, end, label) keeps
-its highest score) and resolved like one decoding pass (by score, `flat` or `nested`, see
+longest entity. Ownership decides which spans stay; a span that several windows found keeps
+the highest score any of them gave it (duplicates go). The kept spans are shifted to document
+indices and resolved like one decoding pass (by score, `flat` or `nested`, see
 spanlab.decoding.spans), which settles spans that reach across the middle of an overlap.
 """
 
@@ -94,15 +95,18 @@ def merge_spans(
 
     `windows` are in document order, as `plan_windows` returns them. `mode` None keeps every
     owned span, for decoders that allow any overlap (GlobalPointer: every cell above 0)."""
-    best: dict[tuple[int, int, str], float] = {}
+    best: dict[tuple[int, int, str], float] = {}  # the highest score any window gave a span
+    owned: set[tuple[int, int, str]] = set()  # the spans found by the window owning their start
     for spans, w, (own_start, own_end) in zip(found, windows, owned_parts(windows)):
         for start, end, label, score in spans:
             key = (start + w.start, end + w.start, label)
+            best[key] = max(score, best.get(key, score))
             if own_start <= key[0] < own_end:
-                best[key] = max(score, best.get(key, score))
+                owned.add(key)
+    kept = [(*key, best[key]) for key in owned]
     if mode is None:
-        return sorted((*key, score) for key, score in best.items())
-    return resolve([(*key, score) for key, score in best.items()], length, mode, multi_label)
+        return sorted(kept)
+    return resolve(kept, length, mode, multi_label)
 
 
 def owned_parts(windows: Sequence[Window]) -> list[tuple[int, int]]:

@@ -38,12 +38,14 @@ def align(offsets: Sequence[tuple[int, int]], real: Sequence[bool], span: CharSp
 class TokenCollator:
     """Batches of examples → encoder inputs plus the targets of one head kind.
 
+    Texts are cut at `max_len` sub-tokens (None: never, for counting what windows can reach).
+
     kind "egp"/"gp": `span_index` (B, K, P), positive cells i·T + j per type, padded with -1
     (the sparse multilabel loss needs nothing else). kind "tokencls": `tag_ids` (B, T) with
     0 = O, 1 + 2k = B-label_k, 2 + 2k = I-label_k, -100 on special and padding tokens.
     """
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, labels: Sequence[str], max_len: int, kind: str):
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, labels: Sequence[str], max_len: int | None, kind: str):
         self.tokenizer = tokenizer
         self.labels = list(labels)
         self.label_id = {label: k for k, label in enumerate(self.labels)}
@@ -52,7 +54,7 @@ class TokenCollator:
 
     def tokenize(self, texts: Sequence[str]) -> dict:
         enc = self.tokenizer(
-            list(texts), truncation=True, max_length=self.max_len, padding=True, return_tensors="pt",
+            list(texts), truncation=self.max_len is not None, max_length=self.max_len, padding=True, return_tensors="pt",
             return_offsets_mapping=True, return_special_tokens_mask=True,
         )
         # tokens that can start or end an entity: real text, neither padding nor [CLS]/[SEP]

@@ -12,7 +12,7 @@ from typing import Any
 from spanlab.data.schema import Example
 from spanlab.metrics.f1 import score
 from spanlab.supervised.data import char_spans
-from spanlab.supervised.encoding import alignment_report
+from spanlab.supervised.encoding import TokenCollator, alignment_report
 
 
 def evaluate(model, examples: Sequence[Example], batch_size: int = 16) -> dict[str, Any]:
@@ -24,10 +24,13 @@ def evaluate(model, examples: Sequence[Example], batch_size: int = 16) -> dict[s
         label: c.as_dict() | {"gold": c.tp + c.fn}
         for label, c in result.per_label.items()
     }
+    # With windows on, the whole text is read: only spans no sub-token boundary fits stay out of reach.
+    reach = TokenCollator(model.tokenizer, model.labels, None, model.spec.head) if model.spec.windows.enabled \
+        else model.collator()
     return result.micro.as_dict() | {
         "sentences": len(examples),
         "per_type": per_type,
-        "unreachable_gold": dict(alignment_report(model.collator(), examples)),
+        "unreachable_gold": dict(alignment_report(reach, examples, batch_size)),
     }
 
 

@@ -85,6 +85,8 @@ VARIANTS = {
     "default+seed1": SHIPPED + SEED1,
     "default+dropout0.1": SHIPPED + ["model.dropout=0.1"],
     "default+alpha0.9": SHIPPED + ["train.loss.alpha=0.9"],
+    "default+contrast0.5": SHIPPED + ["train.loss.label_contrast=0.5"],
+    "default+contrast1": SHIPPED + ["train.loss.label_contrast=1"],
 }
 
 

@@ -130,6 +130,9 @@ class LossConfig:
     alpha: float = 0.75  # focal alpha: weight of positive pairs (negatives get 1 - alpha); <0 disables
     gamma: float = 0.0  # focal gamma; 0 = weighted BCE
     reduction: Literal["sum", "mean"] = "sum"  # over all valid (span, label) pairs
+    # weight of the label-contrast term (heads/label_contrast.py): a softmax over the prompt's
+    # labels for every gold span, reduced as `reduction` says; 0 = focal BCE alone, as GLiNER
+    label_contrast: float = 0.0
 
 
 @dataclass

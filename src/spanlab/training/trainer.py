@@ -2,7 +2,8 @@
 
 - `create_optimizer`: two learning rates (encoder / everything else), each with a
   weight-decay and a no-decay group;
-- `compute_loss`: focal BCE over the valid (span, label) pairs (fixed-label models compute
+- `compute_loss`: focal BCE over the valid (span, label) pairs, plus the label-contrast term
+  when `train.loss.label_contrast` weighs it in (fixed-label models compute
   their own loss: multilabel categorical cross-entropy or BIO cross-entropy);
 - `evaluate`: decode and score the zero-shot suite, so early stopping and
   `load_best_model_at_end` select on entity-level F1, not on a loss.
@@ -17,6 +18,8 @@ from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from spanlab.config import LossConfig
+from spanlab.errors import ConfigError
+from spanlab.heads.label_contrast import label_contrast
 from spanlab.heads.losses import focal_bce
 
 
@@ -50,6 +53,9 @@ class SpanTrainer(Trainer):
         train_lengths: list[int] | None = None,
         **kwargs,
     ):
+        if loss.label_contrast < 0:
+            raise ConfigError(f"found {loss.label_contrast}, expected a weight >= 0 (0 turns the term off)",
+                              where="train.loss.label_contrast")
         super().__init__(*args, **kwargs)
         self.loss_cfg = loss
         self.lr_encoder = lr_encoder
@@ -85,6 +91,8 @@ class SpanTrainer(Trainer):
         out = model(**inputs)
         cfg = self.loss_cfg
         loss = focal_bce(out["logits"], targets, out["mask"], cfg.alpha, cfg.gamma, cfg.reduction)
+        if cfg.label_contrast:
+            loss = loss + cfg.label_contrast * label_contrast(out["logits"], targets, out["mask"], cfg.reduction)
         return (loss, out) if return_outputs else loss
 
     def _get_train_sampler(self, train_dataset=None):

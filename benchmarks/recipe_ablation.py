@@ -1,7 +1,9 @@
 """What each change to the GLiNER recipe buys, measured on held-out data (not the test sets).
 
-Variants named `default…` start from spanlab's shipped recipe (configs/gliner/zs-minilm.yaml),
-the others from the paper's (configs/gliner/zs-minilm-reference.yaml).
+Variants named `default…` start from spanlab's shipped recipe (configs/gliner/zs-minilm.yaml)
+as it stood before Pile-NER was weighted (2026-12-03: `data.weights` is reset to {} unless the
+variant names it, so the rows of earlier result files still mean what they meant; the recipe
+shipped now is `default+pile30`), the others from the paper's (configs/gliner/zs-minilm-reference.yaml).
 
 Five whole datasets are held out of the training mix (every split): WNUT-16 (tweets),
 re3d (defence), BioNLP13CG (biomedical), SEC filings (finance) and MultiCoNER 2 (33
@@ -107,6 +109,7 @@ def variant_command(name: str, args) -> list[str]:
         f"train.threads={args.threads}",
         f"train.output_dir={out}",
         "train.save_total_limit=1",
+        *(["data.weights={}"] if name.startswith("default") else []),  # see the module docstring
         *VARIANTS[name],
     ]
     cmd = [sys.executable, "-m", "spanlab", "train", str(base_config(name))]

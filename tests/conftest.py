@@ -128,3 +128,23 @@ def tiny_corpus(tmp_path) -> TinyCorpus:
     )
     (suite / "tiny" / "labels.json").write_text(json.dumps(LABELS), encoding="utf-8")
     return TinyCorpus(train=train, suite=suite, sentences=list(SENTENCES), labels=list(LABELS))
+
+
+@pytest.fixture
+def record_pieces(monkeypatch):
+    """`record_pieces(model)` → a list that fills with (piece, spans) for every piece the model's
+    single-pass predictor is given, so tests can check what windowed prediction did with them."""
+
+    def record(model) -> list:
+        seen: list = []
+        fitting = model._predict_fitting
+
+        def spy(pieces, *args):
+            found = fitting(pieces, *args)
+            seen.extend(zip(pieces, found))
+            return found
+
+        monkeypatch.setattr(model, "_predict_fitting", spy)
+        return seen
+
+    return record

@@ -77,7 +77,8 @@ def tiny_deberta_dir(tiny_encoder_dir, tmp_path_factory):
 
 
 @pytest.mark.parametrize("encoder", ["bert", "deberta-v2-relative"])
-def test_ten_thousand_words_every_span_is_its_owning_windows_own(encoder, tiny_encoder_dir, tiny_deberta_dir):
+def test_ten_thousand_words_every_span_is_its_owning_windows_own(encoder, tiny_encoder_dir, tiny_deberta_dir,
+                                                                record_pieces):
     """A 10,000-word text through a real encoder: every merged span is one its owning window found,
     shifted to document words, at the highest score any window gave it; the end of the text is read."""
     folder = tiny_encoder_dir if encoder == "bert" else tiny_deberta_dir
@@ -90,15 +91,7 @@ def test_ten_thousand_words_every_span_is_its_owning_windows_own(encoder, tiny_e
     assert len(words) == 10_008
     first_word = {a: i for i, (a, _) in enumerate(offsets)}
 
-    pieces_seen: list = []
-    fitting = model._predict_fitting
-
-    def spy(pieces, *args):
-        found = fitting(pieces, *args)
-        pieces_seen.extend(zip(pieces, found))
-        return found
-
-    model._predict_fitting = spy
+    pieces_seen = record_pieces(model)
     doc = Example(words=words, text=text, word_offsets=offsets)
     spans = model.predict_words([doc], ["person", "city"], threshold=0.0)[0]
     assert len(pieces_seen) > 50 and all(len(p.words) <= 200 for p, _ in pieces_seen)

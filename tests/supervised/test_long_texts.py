@@ -84,21 +84,13 @@ def test_max_span_tokens_leaves_longer_cells_undecoded(make_model):
     assert [s[:3] for s in model.decode(logits, mask)[0]] == [(1, 2, 0), (2, 2, 1)]
 
 
-def test_ten_thousand_words_through_a_real_egp_keep_each_windows_own_spans(make_model):
+def test_ten_thousand_words_through_a_real_egp_keep_each_windows_own_spans(make_model, record_pieces):
     """A 10,000-word text through the real (random) EGP: the windowed result is exactly the union of
     each window's own spans (those starting in its part), shifted to the text's characters, each at
     the highest score any window gave it."""
     model = make_model("egp").eval()  # max_len 32 sub-tokens: hundreds of windows
     text = " ".join(f"w{i % 7}" if i % 11 else "Paris" for i in range(10_000))
-    pieces_seen: list = []
-    fitting = model._predict_fitting
-
-    def spy(pieces, *args):
-        found = fitting(pieces, *args)
-        pieces_seen.extend(zip(pieces, found))
-        return found
-
-    model._predict_fitting = spy
+    pieces_seen = record_pieces(model)
     spans = model.predict_examples([Example(words=[], text=text)])[0]
     assert len(pieces_seen) > 300
     plan = []

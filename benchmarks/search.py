@@ -11,7 +11,8 @@ steps on the first 500 CoNLL-2003 dev sentences (never the test split). A trial'
 best evaluation. Space: lr_encoder × lr_head × dropout, 3 values each (27 configurations).
 ASHA: reduction factor 2, rungs at 40, 80, 160 and 320.
 Compute = optimiser steps summed over trials: pruned trials count the steps they ran, trials
-answered from the cache count 0, and a method's steps include its verify stage.
+answered from the cache count 0, a focus trial that continues its screen's checkpoint counts the
+steps after the screen, and a method's steps include its verify stage.
 Writes benchmarks/results/SEARCH-<date>.json/.md and SEARCH-<date>-curves.png.
 """
 
@@ -268,7 +269,8 @@ def table(doc: dict, png: str) -> str:
         (f"Budget: {b['steps']} steps = {b['share_of_grid']:.0%} of the grid's, for all three stages together "
          f"(verify's steps are counted): explore {STAGES['explore']:.0%} screens configurations at the lowest ASHA "
          f"rung ({t['eval_steps']} steps), focus {STAGES['focus']:.0%} runs ASHA (reduction factor {REDUCTION}) in the space "
-         f"narrowed to the best {STAGES['focus_from']} screened configurations and trains those first, verify "
+         f"narrowed to the best {STAGES['focus_from']} screened configurations and trains those first, "
+         "continuing their screens' checkpoints (stages.reuse_checkpoints), verify "
          f"{STAGES['verify']:.0%} re-runs the best configuration with seeds {STAGES['seeds']} (seed 0 from the "
          "cache). A stage also gets what earlier stages left, and starts a trial only while its budget holds "
          f"all that trial may spend ({t['eval_steps']} steps for a screen, {t['steps_per_trial']} otherwise), so no stage "

@@ -91,7 +91,9 @@ def test_a_screened_configuration_is_not_screened_again(make_base, make_space, t
     assert all(t.intermediate_values == by_config[t.user_attrs["config_hash"]] for t in repeats)
 
 
-def test_staged_egp_study_screens_focuses_and_accounts_every_step(tiny_encoder_dir, tiny_corpus, make_space, tmp_path):
+@pytest.mark.parametrize("reuse", [True, False])
+def test_staged_egp_study_screens_focuses_and_accounts_every_step(tiny_encoder_dir, tiny_corpus, make_space, tmp_path,
+                                                                  reuse):
     data = tiny_corpus.suite / "tiny" / "test.json"
     base = tmp_path / "egp.yaml"
     base.write_text(json.dumps({
@@ -104,7 +106,8 @@ def test_staged_egp_study_screens_focuses_and_accounts_every_step(tiny_encoder_d
     space = make_space(
         {"train.lr_others": {"choice": [1e-4, 3e-3]}, "train.lr_encoder": {"choice": [1e-4, 3e-3]}},
         {"sampler": "random", "pruner": "asha", "min_resource": 2, "budget": {"steps": 24},
-         "stages": {"explore": 0.25, "focus": 0.5, "verify": 0.25, "focus_from": 2, "top_k": 1, "seeds": [0, 1]}},
+         "stages": {"explore": 0.25, "focus": 0.5, "verify": 0.25, "focus_from": 2, "top_k": 1, "seeds": [0, 1],
+                    "reuse_checkpoints": reuse}},
     )
     summary = tune(base, space, tmp_path / "study")
     sd = StudyDir(tmp_path / "study")
@@ -123,7 +126,10 @@ def test_staged_egp_study_screens_focuses_and_accounts_every_step(tiny_encoder_d
     best = [t.user_attrs["overrides"] for t in distinct(ranked_trials(sd, s, "explore"))[:2]]
     focus = sorted((t for t in load(sd, "focus", s).trials if not t.user_attrs.get("skipped")), key=lambda t: t.number)
     assert [t.user_attrs["overrides"] for t in focus[:2]] == best[: len(focus[:2])]
-    assert focus[0].state == TrialState.COMPLETE and focus[0].user_attrs["steps"] == 6
+    # With stages.reuse_checkpoints it continues the screen's checkpoint: the 2 screened steps are explore's.
+    assert focus[0].state == TrialState.COMPLETE and focus[0].user_attrs["steps"] == (6 - 2 if reuse else 6)
+    continued = focus[0].user_attrs.get("continued_from")
+    assert continued.startswith("trials/explore-") if reuse else continued is None
     # Steps are those the trials ran; finished trials keep their model, not their checkpoints.
     assert summary["total"]["steps"] == sum(r["steps"] for r in summary["trials"])
     assert not list((tmp_path / "study" / "trials").rglob("checkpoint-*"))

@@ -22,10 +22,12 @@ from optuna.trial import TrialState
 from spanlab.config import RunConfig, load_config
 from spanlab.errors import ConfigError
 from spanlab.search.budget import fits
+from spanlab.search.reuse import continued_step, copy_screen
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param, overrides_from
 from spanlab.search.study_dir import StudyDir
 from spanlab.search.trial import config_hash, elapsed_seconds, has_checkpoint, run_trial, trial_config
+from spanlab.training.checkpoints import last_complete
 
 # Heartbeats and retries are marked experimental in Optuna; they are what this module is built on.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -112,10 +114,12 @@ class Objective:
     """Sample (or take the enqueued `fixed` values), train in the trial's folder, return the metric."""
 
     def __init__(self, study_dir: StudyDir, stage: str, params: list[Param], metric: str, screen: bool = False,
-                 limit: tuple[str, float, float] | None = None):
+                 limit: tuple[str, float, float] | None = None, reuse: bool = False):
         self.study_dir, self.stage, self.params, self.metric = study_dir, stage, params, metric
         self.screen = screen  # every trial stops at the lowest rung: a repeated configuration is not re-run
         self.limit = limit  # (unit, cap, budget): train only when the trial fits beside the earlier ones
+        # stages.reuse_checkpoints: screens keep their checkpoint, focus continues from it (search/reuse.py)
+        self.reuse = reuse
 
     def __call__(self, trial: optuna.Trial) -> float:
         values = trial.user_attrs.get("fixed") or suggest(trial, self.params)
@@ -153,17 +157,44 @@ class Objective:
             trial.set_user_attr("steps", 0)
             raise optuna.TrialPruned("the stage budget cannot hold this trial beside the earlier ones")
 
+        if self.reuse and not self.screen and not has_checkpoint(trial_dir):
+            self._continue_screen(trial, key, trial_dir)
+        offset = continued_step(trial_dir)  # steps its screen spent already, in explore's account
+
         def report(step: int, value: float) -> None:
             trial.report(value, step)
-            trial.set_user_attr("steps", step)
+            trial.set_user_attr("steps", step - offset)
             trial.set_user_attr("device_seconds", elapsed_seconds(trial_dir))
             if trial.should_prune():
                 raise optuna.TrialPruned(f"pruned at step {step} ({self.metric}={value:.4f})")
 
-        result = run_trial(cfg, self.metric, report=report, resume=has_checkpoint(trial_dir))
-        trial.set_user_attr("steps", result.steps)
+        result = run_trial(cfg, self.metric, report=report, resume=has_checkpoint(trial_dir),
+                           keep_checkpoint=self.screen and self.reuse)
+        trial.set_user_attr("steps", result.steps - offset)
         trial.set_user_attr("device_seconds", result.device_seconds)
         return result.value
+
+    def _continue_screen(self, trial: optuna.Trial, key: str, trial_dir: Path) -> None:
+        """Start from the checkpoint the explore screen of this configuration left, if any: its
+        evaluations are this trial's first ones (the pruner may stop it there, for 0 steps)."""
+        try:
+            explore = optuna.load_study(study_name=self.study_dir.study_name("explore"), storage=trial.study._storage)
+        except KeyError:  # no explore stage (stages disabled, or not started)
+            return
+        for t in explore.get_trials(deepcopy=False, states=(TrialState.PRUNED,)):
+            if t.user_attrs.get("config_hash") != key or t.user_attrs.get("cached_from") or t.user_attrs.get("skipped"):
+                continue
+            screened = self.study_dir.root / t.user_attrs["trial_dir"]
+            if last_complete(screened) is None:
+                continue
+            for at, value in sorted(t.intermediate_values.items()):
+                trial.report(value, at)
+            if trial.should_prune():
+                trial.set_user_attr("steps", 0)
+                raise optuna.TrialPruned(f"stopped at the rung of its screen, {t.user_attrs['trial_dir']}")
+            copy_screen(screened, trial_dir)
+            trial.set_user_attr("continued_from", t.user_attrs["trial_dir"])
+            return
 
     def _fits(self, trial: optuna.Trial) -> bool:
         unit, cap, budget = self.limit  # type: ignore[misc]
@@ -224,7 +255,7 @@ def run_worker(study_dir: StudyDir, stage: str, worker: int = 0) -> None:
     cap = trial_cap(stage, s, load_config(study_dir.base))
     limit = None if stage == "verify" else (unit, cap, budget)
     objective = Objective(study_dir, stage, stage_params, s.metric, screen=stage_pruner(stage, s) == "screen",
-                          limit=limit)
+                          limit=limit, reuse=s.stages.reuse_checkpoints)
     while True:
         optuna.storages.fail_stale_trials(study)  # re-queue trials of dead workers now, not at the next trial
         trials = study.get_trials(deepcopy=False)

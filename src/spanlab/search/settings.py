@@ -4,7 +4,8 @@
       sampler: tpe            # grid | random | tpe
       pruner: asha            # asha | hyperband | none
       budget: {trials: 40}    # or {steps: 20000} or {device_hours: 2.5}
-      stages: {explore: 0.2, focus: 0.5, verify: 0.3, top_k: 3, seeds: [0, 1, 2], screen: true}
+      stages: {explore: 0.2, focus: 0.5, verify: 0.3, top_k: 3, seeds: [0, 1, 2], screen: true,
+               reuse_checkpoints: true}
       price_per_hour: 2.0     # per device-hour; the report prices every trial, stage and the study
 """
 
@@ -49,6 +50,9 @@ class StagesConfig:
     # that ASHA would run to the end (it always promotes the first trials of a rung). Focus then
     # starts with the best screened configurations. false: explore runs the pruner like focus.
     screen: bool = True
+    # Screens keep their checkpoint and focus continues a screened configuration from it instead of
+    # training it again from step 0 (spanlab/search/reuse.py). false: no screen checkpoints kept.
+    reuse_checkpoints: bool = True
 
 
 @dataclass

@@ -22,6 +22,7 @@ from optuna.trial import FrozenTrial, TrialState
 from spanlab.io import atomic_write_json
 from spanlab.search.budget import cost, spent, trial_spend
 from spanlab.search.optuna_backend import open_study, run_worker
+from spanlab.search.reuse import drop_checkpoints, in_space
 from spanlab.search.settings import SearchConfig
 from spanlab.search.space import Param
 from spanlab.search.study_dir import StudyDir
@@ -49,6 +50,8 @@ def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
             stage_params = narrow(params, explored, s.stages.focus_from) if stage == "focus" else params
             study_dir.save_stage(stage, stage_params, budget)
             study = open_study(study_dir, stage, stage_params, s, create=True)
+            if stage == "focus":
+                drop_screen_checkpoints(study_dir, s, outside=stage_params)  # focus cannot draw those
             if stage == "focus" and budget > 0:
                 enqueue_focus(study, explored, s.stages.focus_from)
             if stage == "verify":
@@ -59,6 +62,8 @@ def run_study(study_dir: StudyDir, workers: int = 1) -> dict:
             # a heartbeat; dead ones go stale, are re-queued and resumed by the next worker.
             time.sleep(s.heartbeat_seconds)
             run_workers(study_dir, stage, workers)
+        if stage == "focus":
+            drop_screen_checkpoints(study_dir, s)  # verify starts every run from scratch
         study_dir.save_stage(stage, study_dir.load_stage(stage)[0], budget, done=True)
         spent_before += spent(load(study_dir, stage, s).get_trials(deepcopy=False), s.budget.unit)
     summary = summarize(study_dir, s)
@@ -145,6 +150,16 @@ def narrow(params: list[Param], ranked: list[FrozenTrial], top_k: int) -> list[P
     return out
 
 
+def drop_screen_checkpoints(study_dir: StudyDir, s: SearchConfig, outside: list[Param] | None = None) -> None:
+    """Delete the checkpoints explore's screens kept: of configurations outside `outside` (a
+    narrowed space), or all of them."""
+    trials = load(study_dir, "explore", s).get_trials(deepcopy=False)
+    drop_checkpoints([
+        study_dir.root / t.user_attrs["trial_dir"] for t in trials
+        if "trial_dir" in t.user_attrs and (outside is None or not in_space(t.user_attrs.get("overrides", {}), outside))
+    ])
+
+
 def enqueue_focus(study: optuna.Study, explored: list[FrozenTrial], n: int) -> None:
     """Focus first trains the best `n` distinct explore configurations (the narrowed space spans
     them), so the trials its pruner promotes first are the most promising ones."""
@@ -217,6 +232,7 @@ def trial_row(t: FrozenTrial, stage: str, s: SearchConfig) -> dict:
         "overrides": t.user_attrs.get("overrides", t.params), "steps": 0 if failed else int(t.user_attrs.get("steps", 0)),
         "device_seconds": seconds, "cost": cost(seconds, s.price_per_hour),
         "cached": t.user_attrs.get("cached_from") is not None, "trial_dir": t.user_attrs.get("trial_dir"),
+        "continued_from": t.user_attrs.get("continued_from"),
         "curve": {int(k): v for k, v in t.intermediate_values.items()},
     }
 

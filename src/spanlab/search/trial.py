@@ -31,15 +31,31 @@ class TrialResult:
 
 
 class ReportEvaluations(TrainerCallback):
-    """Passes every evaluation's metric to `report`; a pruner stops the trial by raising there."""
+    """Passes every evaluation's metric to `report`; a pruner stops the trial by raising there.
 
-    def __init__(self, report: Report, metric: str):
+    With `defer`, the stop waits until the checkpoint of that step is saved and complete (the
+    next step's start), so a screened trial leaves a checkpoint a later stage can continue."""
+
+    def __init__(self, report: Report, metric: str, defer: bool = False):
         self.report = report
         self.key = f"eval_{metric}"
+        self.defer = defer
+        self.stop: Exception | None = None
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if metrics and self.key in metrics:
-            self.report(state.global_step, float(metrics[self.key]))
+            try:
+                self.report(state.global_step, float(metrics[self.key]))
+            except Exception as e:
+                self.stop = e  # the pruner stopped the trial
+                if not self.defer:
+                    raise
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if self.stop is not None:
+            raise self.stop
+
+    on_train_end = on_step_begin
 
 
 def trial_config(base: Path, overrides: list[str], trial_dir: Path) -> RunConfig:
@@ -61,11 +77,14 @@ def has_checkpoint(trial_dir: Path) -> bool:
     return trial_dir.is_dir() and any(p.is_dir() for p in trial_dir.glob("checkpoint-*"))
 
 
-def run_trial(cfg: RunConfig, metric: str, report: Report | None = None, resume: bool = False) -> TrialResult:
+def run_trial(
+    cfg: RunConfig, metric: str, report: Report | None = None, resume: bool = False, keep_checkpoint: bool = False
+) -> TrialResult:
     """Train `cfg` (resuming from its last checkpoint when asked); the value is the best evaluation.
 
     Device time is saved at every evaluation (`progress.json`), so a resumed trial adds the
-    time its killed attempt had spent up to its last checkpoint."""
+    time its killed attempt had spent up to its last checkpoint. A trial the pruner stops drops
+    its checkpoints, unless `keep_checkpoint` (a screen: a later stage may continue it)."""
     from spanlab.training.recipe import train
 
     run_dir = Path(cfg.train.output_dir)
@@ -77,13 +96,17 @@ def run_trial(cfg: RunConfig, metric: str, report: Report | None = None, resume:
     def on_evaluation(step: int, value: float) -> None:
         atomic_write_json(progress, {"step": step, "device_seconds": before + time.perf_counter() - start})
         if report:
-            try:
-                report(step, value)
-            except Exception:  # the pruner stopped the trial: it will not resume
-                remove_checkpoints(run_dir)
-                raise
+            report(step, value)
 
-    train(cfg, resume=resume, callbacks=[ReportEvaluations(on_evaluation, metric)])
+    reporter = ReportEvaluations(on_evaluation, metric, defer=keep_checkpoint)
+    try:
+        train(cfg, resume=resume, callbacks=[reporter])
+    except Exception as e:
+        # Stopped by the pruner: it will not resume (a kept screen may be continued by a later
+        # stage). Anything else is a crash, and the checkpoints let the trial resume.
+        if e is reporter.stop and not keep_checkpoint:
+            remove_checkpoints(run_dir)
+        raise
     remove_checkpoints(run_dir)
     seconds = before + time.perf_counter() - start
     summary = json.loads((run_dir / "train_summary.json").read_text(encoding="utf-8"))

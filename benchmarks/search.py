@@ -41,10 +41,13 @@ VALUES = {
 }
 GRID_SIZE = 27
 SHARE = 0.2  # of the grid's steps, verify included
-# Shares of the 1,728-step budget: explore 362 holds 9 screens of 40 steps, focus then 728 holds
-# two whole 320-step trials, verify the other 639 (+ what is left) two more: seeds 1 and 2 (seed 0
-# is the search's own run, from the cache).
-STAGES = {"explore": 0.21, "focus": 0.42, "verify": 0.37, "focus_from": 3, "top_k": 1, "seeds": [0, 1, 2]}
+# Shares of the 1,728-step budget: explore 440 holds 11 screens of 40 steps; focus then gets 648,
+# enough for two workers to start a whole 320-step trial each (a running trial holds all it may
+# spend): the two best screened configurations, continued from their screens (280 steps each).
+# Verify gets the other 639 plus what is left: two more runs, seeds 1 and 2 (seed 0 is the search's
+# own run, from the cache). Before checkpoint reuse, explore held 9 screens (0.21 / 0.42 / 0.37,
+# SEARCH-2026-11-22.md): the 40 steps each continued screen saves pay for two more screens.
+STAGES = {"explore": 0.255, "focus": 0.375, "verify": 0.37, "focus_from": 3, "top_k": 1, "seeds": [0, 1, 2]}
 
 
 def base_config(conll: Path, dev: Path, steps: int, train_sentences: int) -> dict:
@@ -97,7 +100,7 @@ def rank_agreement(grid: dict) -> dict[int, float]:
     with the trial's F1 (how well a rung at that step ranks configurations)."""
     from scipy.stats import spearmanr
 
-    rows = [r for r in grid["trials"] if r["state"] == "COMPLETE"]
+    rows = [r for r in grid["trials"] if r["state"] == "COMPLETE" and not r["cached"]]
     out = {}
     for step in sorted({s for r in rows for s in r["curve"]}):
         have = [r for r in rows if step in r["curve"]]
@@ -153,9 +156,15 @@ def main() -> None:
         seconds[name] = time.perf_counter() - start
         finish_times(work / folder, summaries[name])
         print(name, json.dumps(summaries[name]["total"]), flush=True)
+        trained = {json.dumps(r["overrides"], sort_keys=True) for r in summaries[name]["trials"]
+                   if r["state"] == "COMPLETE" and not r["cached"]}
+        if name == "grid" and len(trained) != GRID_SIZE:
+            sys.exit(f"{work / 'grid'}: {len(trained)} of the {GRID_SIZE} grid configurations trained")
 
     grid = summaries["grid"]
-    done = sorted((r for r in grid["trials"] if r["state"] == "COMPLETE"), key=lambda r: r["value"], reverse=True)
+    # Each configuration once: a repeat answered from the cache is not another grid point.
+    done = sorted((r for r in grid["trials"] if r["state"] == "COMPLETE" and not r["cached"]),
+                  key=lambda r: r["value"], reverse=True)
     grid_best = done[0]["value"]
     replicate = replicate_grid_best(done[0], base, work)
     methods = {name: method_result(summaries[name], grid, grid_best, seconds[name]) for name in ("asha_random", "tpe_asha")}

@@ -157,6 +157,27 @@ def test_parallel_workers_draw_different_configurations(make_base, make_space, t
     assert draws(0) != draws(1)  # one shared seed made both workers train the same configurations
 
 
+def test_parallel_grid_workers_cover_every_point_once(make_base, make_space, tmp_path):
+    """The grid sampler's seed shuffles the grid: workers with their own seeds disagreed on which
+    point a grid id is, trained some points twice and never reached others."""
+    space = make_space({"train.lr_others": {"grid": [1e-4, 1e-3, 1e-2]}, "model.dropout": {"grid": [0.0, 0.1, 0.3]}},
+                       {"sampler": "grid", "pruner": "none", "budget": {"trials": 9}, "stages": {"enabled": False}})
+    sd = prepare(make_base(steps=4, eval_steps=4), space, tmp_path / "study")
+    params, s = sd.settings()
+    sd.save_stage("search", params, 9)
+    open_study(sd, "search", params, s, create=True)
+    workers = [open_study(sd, "search", params, s, create=False, worker=w) for w in range(3)]
+    drawn = []
+
+    def objective(trial: optuna.Trial) -> float:
+        drawn.append(tuple(trial.suggest_categorical(p.key, list(p.values)) for p in params))
+        return 0.0
+
+    for i in range(9):  # the workers take turns
+        workers[i % 3].optimize(objective, n_trials=1)
+    assert len(set(drawn)) == 9
+
+
 def test_a_configuration_another_worker_is_running_is_skipped(tmp_path):
     study = optuna.create_study(direction="maximize")
     first, second = study.ask(), study.ask()  # two workers that drew the same configuration

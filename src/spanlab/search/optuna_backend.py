@@ -232,12 +232,15 @@ def open_study(
     study_dir: StudyDir, stage: str, params: list[Param], s: SearchConfig, create: bool, worker: int = 0
 ) -> optuna.Study:
     """The stage's study; `worker` (0, 1, …) offsets the sampler's seed, so parallel workers do
-    not all draw the same configurations in the same order."""
+    not all draw the same configurations in the same order. Not the grid's: its seed shuffles the
+    grid, and workers must agree on which point a grid id is, or they train some points twice and
+    others never."""
     base = load_config(study_dir.base)
     sampler_kind = "random" if stage == "verify" else s.sampler  # verify runs enqueued trials only
+    seed = s.seed if sampler_kind == "grid" else s.seed + worker
     kwargs = dict(
         study_name=study_dir.study_name(stage), storage=make_storage(study_dir.storage_url(), s),
-        sampler=make_sampler(sampler_kind, params, s.seed + worker),
+        sampler=make_sampler(sampler_kind, params, seed),
         pruner=make_pruner(stage_pruner(stage, s), s, base.train.eval_steps, base.train.steps),
     )
     if create:

@@ -47,8 +47,8 @@ def write_results(out_dir: Path, stem: str, doc: dict, table: str) -> None:
     atomic_write_json(out_dir / f"{stem}.json", doc)
     m, v = doc.get("machine", {}), doc.get("versions", {})
     footer = (
-        f"\n\nMachine: {m.get('nproc')} cores ({m.get('cpu')}), "
-        + ", ".join(f"{k} {val}" for k, val in m.items() if k not in ("nproc", "cpu", "platform"))
+        f"\n\nMachine: {m.get('nproc')} cores ({m.get('cpu')})"
+        + "".join(f", {k} {val}" for k, val in m.items() if k not in ("nproc", "cpu", "platform"))
         + f". Versions: {', '.join(f'{k} {val}' for k, val in v.items())}. Date: {doc.get('date')}. "
         f"Commit: {doc.get('commit')}.\n"
     )

@@ -5,9 +5,15 @@ side with the gliner library in the same sitting.
     python benchmarks/zeroshot.py --recipe spanlab            # spanlab's default recipe
     python benchmarks/zeroshot.py --recipe reference          # the paper's recipe (fidelity)
     python benchmarks/zeroshot.py --speed-only                # samples/s, spanlab vs gliner
+    python benchmarks/zeroshot.py --system gliner --seed 1    # the gliner library itself, paper's recipe
     python benchmarks/zeroshot.py --set train.loss.alpha=0.9 --tag=-alpha0.9 --work DIR   # a variant
 
-Writes benchmarks/results/ZS-MiniLM-spanlab-<recipe>-<date>.json and .md.
+Writes benchmarks/results/ZS-MiniLM-<system>-<recipe>-<date>.json and .md.
+
+`--system gliner` trains the reference library (its venv: bash benchmarks/reference/setup.sh) with
+the protocol's recipe, saving its model at 1,000 / 2,000 / 3,000 steps, and scores those models
+with spanlab's evaluator, which loads gliner checkpoints and gives the library's own entities
+(tests/interop): the reference's figures then carry the same bootstrap CIs as spanlab's.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import datetime
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
@@ -27,6 +34,19 @@ from common import machine_info, write_results  # noqa: E402
 CONFIGS = {"spanlab": "configs/gliner/zs-minilm.yaml", "reference": "configs/gliner/zs-minilm-reference.yaml"}
 GLINER_PYTHON = ROOT / "benchmarks/.work/gliner-venv/bin/python"
 SPEED_STEPS = 320  # the protocol's median is over steps 100–300
+EVAL_STEPS = 1000  # the protocol reports F1 at 1,000, 2,000 and 3,000 steps
+
+
+@dataclass
+class Run:
+    """A trained run as the scoring below needs it."""
+
+    final: Path  # the model at the last step
+    config: "RunConfig"  # noqa: F821 (spanlab.config, imported lazily)
+    f1_by_step: dict[str, float]
+    span_f1_by_step: dict[str, float]
+    step_seconds: list[float]
+    training: dict | None = None  # the gliner library's own record of its training (versions, machine, …)
 
 
 def spanlab_train(config: str, out: Path, args, steps: int, extra: list[str] = ()) -> Path:
@@ -76,9 +96,67 @@ def speed(args) -> dict:
     return result
 
 
+def spanlab_run(args) -> Run:
+    """spanlab under the chosen recipe (trained once per work folder); F1 by step from its evaluations."""
+    from spanlab.config import load_config
+
+    run = Path(args.work) / args.recipe
+    if not (run / "train_summary.json").exists():
+        spanlab_train(CONFIGS[args.recipe], run, args, args.steps, args.overrides)
+    summary = json.loads((run / "train_summary.json").read_text())
+    evals = {e["step"]: e for e in map(json.loads, open(run / "metrics.jsonl")) if e["kind"] == "eval"}
+    return Run(
+        final=run / f"checkpoint-{summary['steps']}",
+        config=load_config(run / "config.yaml"),
+        f1_by_step={str(k): v["eval_f1"] for k, v in sorted(evals.items())},
+        span_f1_by_step={str(k): v["eval_span_f1"] for k, v in sorted(evals.items())},
+        step_seconds=summary["step_seconds"],
+    )
+
+
+def gliner_run(args) -> Run:
+    """The gliner library under the protocol, trained once per work folder and seed in its own venv;
+    its models at the intermediate steps are scored (no CI) for F1 by step; main adds the last."""
+    from spanlab.config import EvalConfig, load_config
+    from spanlab.evaluation.suite import load_suite
+    from spanlab.evaluation.zeroshot import evaluate_suite
+    from spanlab.model import SpanModel
+
+    if not GLINER_PYTHON.exists():
+        raise SystemExit("--system gliner: the reference venv is missing; bash benchmarks/reference/setup.sh")
+    seed = 0 if args.seed is None else args.seed
+    run = Path(args.work) / f"gliner-seed{seed}"
+    saved = {step: run / "model" / f"checkpoint-{step}" for step in range(EVAL_STEPS, args.steps, EVAL_STEPS)}
+    if not (run / "train.json").exists():
+        cmd = [str(GLINER_PYTHON), str(ROOT / "benchmarks/reference/gliner_train.py"),
+               "--steps", str(args.steps), "--schedule-steps", str(args.steps), "--threads", str(args.threads),
+               "--seed", str(seed), "--data", str(Path(args.data) / "train-mix"),
+               "--save", str(run / "model"), "--save-at", ",".join(map(str, saved)),
+               "--out", str(run / "train.json"), "--work-dir", str(run / "trainer")]
+        print("$", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True)
+    cfg = load_config(ROOT / CONFIGS["reference"])
+    cfg.train.seed = cfg.data.shuffle_seed = seed
+    quick = EvalConfig(**{**cfg.eval.__dict__, "max_sentences": None, "bootstrap": 0})
+    sets = load_suite(Path(args.data) / "zeroshot", None, quick.lowercase, quick.fixed_labels)
+    f1, span_f1 = {}, {}
+    for step, path in saved.items():
+        scored = evaluate_suite(SpanModel.from_pretrained(path), sets, quick, seed=seed)
+        f1[str(step)], span_f1[str(step)] = scored.f1_avg, scored.span_f1_avg
+        print(f"gliner, {step} steps: average F1 {100 * scored.f1_avg:.1f}", flush=True)
+    training = json.loads((run / "train.json").read_text())
+    return Run(final=run / "model", config=cfg, f1_by_step=f1, span_f1_by_step=span_f1,
+               step_seconds=training["step_seconds"],
+               training={k: v for k, v in training.items() if k not in ("step_seconds", "step_compute_seconds")})
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", choices=sorted(CONFIGS), default="spanlab")
+    p.add_argument("--system", choices=["spanlab", "gliner"], default="spanlab",
+                   help="gliner: train and score the reference library itself (implies --recipe reference)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="training seed and data-shuffle seed (default: the recipe's, 0)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--speed", action="store_true", help="also time training side by side with gliner")
@@ -94,9 +172,15 @@ def main() -> None:
     p.add_argument("--work", default=str(ROOT / "benchmarks/.work/zeroshot"))
     p.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     args = p.parse_args()
+    if args.system == "gliner":
+        if args.overrides:
+            p.error("--set applies to spanlab's recipes; the gliner library runs the protocol's values")
+        args.recipe = "reference"
+    elif args.seed is not None:
+        args.overrides += [f"train.seed={args.seed}", f"data.shuffle_seed={args.seed}"]
     today = datetime.date.today()
 
-    doc: dict = {"protocol": "ZS-MiniLM", "system": "spanlab"}
+    doc: dict = {"protocol": "ZS-MiniLM", "system": args.system}
     if args.speed or args.speed_only:
         doc["speed"] = speed(args)
     if args.speed_only:
@@ -111,14 +195,10 @@ def main() -> None:
         write_results(Path(args.out), f"ZS-MiniLM-speed{'-compile' if args.compile else ''}-{today}", doc, table)
         return
 
-    run = Path(args.work) / args.recipe
-    if not (run / "train_summary.json").exists():
-        spanlab_train(CONFIGS[args.recipe], run, args, args.steps, args.overrides)
-    summary = json.loads((run / "train_summary.json").read_text())
-    evals = {e["step"]: e for e in map(json.loads, open(run / "metrics.jsonl")) if e["kind"] == "eval"}
+    run = gliner_run(args) if args.system == "gliner" else spanlab_run(args)
 
     # The headline is the checkpoint at the last step (not the best one), scored in full.
-    from spanlab.config import EvalConfig, load_config, to_dict
+    from spanlab.config import EvalConfig, to_dict
     from spanlab.evaluation.report import markdown
     from spanlab.evaluation.suite import load_suite
     from spanlab.evaluation.zeroshot import evaluate_suite
@@ -127,9 +207,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    cfg = load_config(run / "config.yaml")
+    cfg = run.config
     eval_cfg = EvalConfig(**{**cfg.eval.__dict__, "max_sentences": None, "bootstrap": 1000})
-    model = SpanModel.from_pretrained(run / f"checkpoint-{summary['steps']}")
+    model = SpanModel.from_pretrained(run.final)
     sets = load_suite(Path(args.data) / "zeroshot", None, eval_cfg.lowercase, eval_cfg.fixed_labels)
     result = evaluate_suite(model, sets, eval_cfg, seed=cfg.train.seed, label_orders=args.label_orders)
     if args.sweep_sentences:
@@ -138,24 +218,31 @@ def main() -> None:
         head = load_suite(Path(args.data) / "zeroshot", None, eval_cfg.lowercase, eval_cfg.fixed_labels,
                           args.sweep_sentences)
         doc["threshold_sweep"] = {s.name: threshold_sweep(model, s, eval_cfg) for s in head}
-    steps_s = summary["step_seconds"]
+    steps_s = run.step_seconds
+    run.f1_by_step.setdefault(str(len(steps_s)), result.f1_avg)
+    run.span_f1_by_step.setdefault(str(len(steps_s)), result.span_f1_avg)
     doc.update(
         {
             "recipe": args.recipe,
             "overrides": args.overrides,
             "config": to_dict(cfg),
-            "steps": summary["steps"],
+            "steps": len(steps_s),
             **result.as_dict(),
-            "f1_by_step": {str(k): v["eval_f1"] for k, v in sorted(evals.items())},
-            "span_f1_by_step": {str(k): v["eval_span_f1"] for k, v in sorted(evals.items())},
+            "f1_by_step": run.f1_by_step,
+            "span_f1_by_step": run.span_f1_by_step,
             "train_samples_per_s": 8 / median_step(steps_s) if len(steps_s) >= 300 else None,
             "train_wall_s": sum(steps_s),
+            **({"gliner_training": run.training} if run.training else {}),
             **machine_info(threads=args.threads),
         }
     )
     by_step = " · ".join(f"{k}: {100 * v:.1f}" for k, v in doc["f1_by_step"].items())
     table = markdown(result) + f"\nAverage F1 by step: {by_step}\n"
-    if args.overrides:
+    if args.system == "gliner":
+        v = run.training["versions"]
+        table += (f"\nSystem: gliner {v['gliner']} (transformers {v['transformers']}), the protocol's recipe, seed "
+                  f"{cfg.train.seed}, trained by `benchmarks/reference/gliner_train.py`; scored by spanlab's evaluator\n")
+    elif args.overrides:
         table += f"\nRecipe: `{CONFIGS[args.recipe]}` with `{' '.join(args.overrides)}`\n"
     if "threshold_sweep" in doc:
         sweep = doc["threshold_sweep"]
@@ -169,7 +256,7 @@ def main() -> None:
         for i in range(len(thresholds)):
             table += f" {100 * sum(rows[i]['span_f1'] for rows in sweep.values()) / len(sweep):.1f} |"
         table += "\n"
-    write_results(Path(args.out), f"ZS-MiniLM-spanlab-{args.recipe}-{today}{args.tag}", doc, table)
+    write_results(Path(args.out), f"ZS-MiniLM-{args.system}-{args.recipe}-{today}{args.tag}", doc, table)
 
 
 if __name__ == "__main__":

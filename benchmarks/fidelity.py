@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import machine_info, write_results  # noqa: E402
 
-SETS = ["mit-movie", "mit-restaurant", "CrossNER_AI", "CrossNER_literature", "CrossNER_music",
-        "CrossNER_politics", "CrossNER_science"]  # the paper's order; also ANCHOR-RESULTS.md's columns
+from spanlab.evaluation.suite import PAPER_ORDER as SETS  # noqa: E402  (also ANCHOR-RESULTS.md's columns)
 
 
 def read_anchor(path: Path) -> dict[int, dict[str, float]]:

@@ -23,7 +23,7 @@ import datetime
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import median
 
@@ -47,6 +47,7 @@ class Run:
     span_f1_by_step: dict[str, float]
     step_seconds: list[float]
     training: dict | None = None  # the gliner library's own record of its training (versions, machine, …)
+    unscored: dict[int, Path] = field(default_factory=dict)  # models at earlier steps, for main to score
 
 
 def spanlab_train(config: str, out: Path, args, steps: int, extra: list[str] = ()) -> Path:
@@ -116,11 +117,8 @@ def spanlab_run(args) -> Run:
 
 def gliner_run(args) -> Run:
     """The gliner library under the protocol, trained once per work folder and seed in its own venv;
-    its models at the intermediate steps are scored (no CI) for F1 by step; main adds the last."""
-    from spanlab.config import EvalConfig, load_config
-    from spanlab.evaluation.suite import load_suite
-    from spanlab.evaluation.zeroshot import evaluate_suite
-    from spanlab.model import SpanModel
+    its models at the earlier steps are left for main to score."""
+    from spanlab.config import load_config
 
     if not GLINER_PYTHON.exists():
         raise SystemExit("--system gliner: the reference venv is missing; bash benchmarks/reference/setup.sh")
@@ -137,16 +135,9 @@ def gliner_run(args) -> Run:
         subprocess.run(cmd, check=True)
     cfg = load_config(ROOT / CONFIGS["reference"])
     cfg.train.seed = cfg.data.shuffle_seed = seed
-    quick = EvalConfig(**{**cfg.eval.__dict__, "max_sentences": None, "bootstrap": 0})
-    sets = load_suite(Path(args.data) / "zeroshot", None, quick.lowercase, quick.fixed_labels)
-    f1, span_f1 = {}, {}
-    for step, path in saved.items():
-        scored = evaluate_suite(SpanModel.from_pretrained(path), sets, quick, seed=seed)
-        f1[str(step)], span_f1[str(step)] = scored.f1_avg, scored.span_f1_avg
-        print(f"gliner, {step} steps: average F1 {100 * scored.f1_avg:.1f}", flush=True)
     training = json.loads((run / "train.json").read_text())
-    return Run(final=run / "model", config=cfg, f1_by_step=f1, span_f1_by_step=span_f1,
-               step_seconds=training["step_seconds"],
+    return Run(final=run / "model", config=cfg, f1_by_step={}, span_f1_by_step={},
+               step_seconds=training["step_seconds"], unscored=saved,
                training={k: v for k, v in training.items() if k not in ("step_seconds", "step_compute_seconds")})
 
 
@@ -211,6 +202,10 @@ def main() -> None:
     eval_cfg = EvalConfig(**{**cfg.eval.__dict__, "max_sentences": None, "bootstrap": 1000})
     model = SpanModel.from_pretrained(run.final)
     sets = load_suite(Path(args.data) / "zeroshot", None, eval_cfg.lowercase, eval_cfg.fixed_labels)
+    for step, path in run.unscored.items():  # F1 by step, without CIs
+        scored = evaluate_suite(SpanModel.from_pretrained(path), sets, replace(eval_cfg, bootstrap=0), seed=cfg.train.seed)
+        run.f1_by_step[str(step)], run.span_f1_by_step[str(step)] = scored.f1_avg, scored.span_f1_avg
+        print(f"{args.system}, {step} steps: average F1 {100 * scored.f1_avg:.1f}", flush=True)
     result = evaluate_suite(model, sets, eval_cfg, seed=cfg.train.seed, label_orders=args.label_orders)
     if args.sweep_sentences:
         from spanlab.evaluation.sweep import threshold_sweep

@@ -44,6 +44,7 @@ from search import GRID_SIZE, REDUCTION, SHARE, STAGES, STEPS, VALUES
 
 Config = tuple  # one value per key of VALUES, in its order
 RUNG = STEPS // 8  # the screens' rung
+SCREENS = int(STAGES["explore"] * SHARE * GRID_SIZE * STEPS) // RUNG  # the benchmark's explore share holds this many
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,10 @@ def promoted(value: float, competing: list[float]) -> bool:
     return value >= sorted(competing)[-k]
 
 
-def replay(curves: dict[Config, dict[int, float]], losses: dict[Config, dict[int, float]], d: Design,
+def replay(curves: dict[Config, dict[int, float]], signal: dict[Config, dict[int, float]], d: Design,
            seed: int) -> tuple[float, int]:
-    """(best F1 of explore + focus, steps they spent) for one sampler seed."""
+    """(best F1 of explore + focus, steps they spent) for one sampler seed; `signal` ranks the screens."""
     rng = random.Random(seed)
-    signal = curves if d.rank_by == "f1" else {c: {s: -v for s, v in ls.items()} for c, ls in losses.items()}
     axes = [sorted({c[i] for c in curves}) for i in range(len(VALUES))]
     budget = SHARE * GRID_SIZE * STEPS
     screened: dict[Config, float] = {}
@@ -142,14 +142,18 @@ def replay(curves: dict[Config, dict[int, float]], losses: dict[Config, dict[int
     return best, spent + focus_spent
 
 
+def p_screened(good: int, n: int) -> float:
+    """P(n distinct random configurations of the grid include one of its `good` ones)."""
+    return 1 - math.comb(GRID_SIZE - good, n) / math.comb(GRID_SIZE, n)
+
+
 def coverage_bound(curves: dict[Config, dict[int, float]], grid_best: float) -> dict:
     """P(the screens include a configuration within 0.5 of the best) for distinct random screens."""
     good = sum(100 * (grid_best - max(c.values())) <= 0.5 for c in curves.values())
     budget = int(SHARE * GRID_SIZE * STEPS)
     verify_steps = (len(STAGES["seeds"]) - 1) * STEPS  # seed 0 comes from the cache
     max_screens = (budget - verify_steps - (STEPS - RUNG)) // RUNG
-    now = int(STAGES["explore"] * budget) // RUNG
-    p = {n: 1 - math.comb(GRID_SIZE - good, n) / math.comb(GRID_SIZE, n) for n in sorted({now, max_screens})}
+    p = {n: p_screened(good, n) for n in sorted({SCREENS, max_screens})}
     return {"within_0.5": good, "budget": budget, "verify_steps": verify_steps, "max_screens": max_screens,
             "p_perfect_ranking": p}
 
@@ -173,9 +177,10 @@ def main() -> None:
     args = ap.parse_args()
     curves, losses = load_curves(Path(args.grid))
     grid_best = max(max(c.values()) for c in curves.values())
+    rank_by = {"f1": curves, "loss": {c: {step: -v for step, v in ls.items()} for c, ls in losses.items()}}
     rows = []
     for d in DESIGNS:
-        runs = [replay(curves, losses, d, seed) for seed in range(args.seeds)]
+        runs = [replay(curves, rank_by[d.rank_by], d, seed) for seed in range(args.seeds)]
         hits = sum(100 * (grid_best - best) <= 0.5 for best, _ in runs)
         rows.append({**asdict(d), "p_within_0.5": hits / args.seeds,
                      "mean_best_f1": 100 * statistics.fmean(b for b, _ in runs),

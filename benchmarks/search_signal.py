@@ -27,32 +27,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine_info, write_results
 from search import VALUES
-from search_replay import load_curves
+from search_replay import SCREENS, load_curves, p_screened
 
 LOGIT_THRESHOLDS = (-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1)
 RUNGS = (40, 80)
+WIDE = 19  # screens when explore's share leaves focus one whole trial (search_replay's "19 screens" design)
 
 
 def sweep_predict(model, examples, batch_size: int) -> dict[float, list[set]]:
-    """Character spans per example at every threshold in LOGIT_THRESHOLDS, from one forward pass.
-    Texts are cut at the model's max_len (no windows): the same cut for every configuration."""
-    import torch
-
-    was_training = model.training
-    model.eval()
-    collator = model.collator()
-    out: dict[float, list[set]] = {t: [set() for _ in examples] for t in LOGIT_THRESHOLDS}
-    with torch.inference_mode():
-        for k in range(0, len(examples), batch_size):
-            idx = range(k, min(k + batch_size, len(examples)))
-            enc = collator.tokenize([examples[i].text or "" for i in idx])
-            offsets = enc.pop("offset_mapping").tolist()
-            logits = model(**enc)["logits"]
-            for t in LOGIT_THRESHOLDS:
-                for i, off, spans in zip(idx, offsets, model.decode(logits - t, enc["token_mask"]), strict=True):
-                    out[t][i] = {(off[a][0], off[b][1], model.labels[c]) for a, b, c, _ in spans}
-    model.train(was_training)
-    return out
+    """Character spans per example at every threshold in LOGIT_THRESHOLDS, from one prediction
+    pass at the lowest (a cell above logit t is one whose score is above sigmoid(t)). Texts are
+    cut at the model's max_len (no windows): the same cut for every configuration."""
+    found = model.predict_examples(examples, batch_size, windows=False, min_logit=min(LOGIT_THRESHOLDS))
+    return {t: [{(a, b, label) for a, b, label, p in spans if p > 1 / (1 + math.exp(-t))} for spans in found]
+            for t in LOGIT_THRESHOLDS}
 
 
 def measure(work: Path, part: int, parts: int) -> None:
@@ -97,6 +85,12 @@ def measure(work: Path, part: int, parts: int) -> None:
         print("measured", config, flush=True)
 
 
+def load_measured(work: Path) -> dict[str, dict]:
+    """Every configuration measured so far, over all parts' files."""
+    return {k: v for p in sorted((work / "signal").glob("part-*.json"))
+            for k, v in json.loads(p.read_text(encoding="utf-8")).items()}
+
+
 def p_best_screen_hits(signal: dict, final: dict, n: int, seeds: int = 4000) -> float:
     """P(the best of n random distinct screens, by `signal`, is within 0.5 of the grid's best)."""
     best = max(final.values())
@@ -118,12 +112,9 @@ def main() -> None:
     if args.part is not None:
         measure(work, args.part, args.parts)
         return
-    parts = sorted((work / "signal").glob("part-*.json"))
-    measured = {k: v for p in parts for k, v in json.loads(p.read_text(encoding="utf-8")).items()}
-    if len(measured) < len(curves):
+    if len(load_measured(work)) < len(curves):
         measure(work, 0, 1)  # one process: whatever the parts left
-        measured = {k: v for p in sorted((work / "signal").glob("part-*.json"))
-                    for k, v in json.loads(p.read_text(encoding="utf-8")).items()}
+    measured = load_measured(work)
     from scipy.stats import spearmanr
 
     final = {c: max(curve.values()) for c, curve in curves.items()}
@@ -134,18 +125,18 @@ def main() -> None:
         signals[f"dev F1 at the threshold (logit 0), {rung} steps"] = {c: at[c]["0"] for c in keys}
         signals[f"dev F1 at the best logit threshold, {rung} steps"] = {c: max(at[c].values()) for c in keys}
         signals[f"training loss (lower first), {rung} steps"] = {c: -losses[c][rung] for c in keys}
-    n_now = 11
+    counts = (SCREENS, WIDE)
     rows = [{"signal": name, "spearman": float(spearmanr([s[c] for c in keys], [final[c] for c in keys]).statistic),
-             "p_best_of_11": p_best_screen_hits(s, final, n_now), "p_best_of_19": p_best_screen_hits(s, final, 19)}
-            for name, s in signals.items()]
+             **{f"p_best_of_{n}": p_best_screen_hits(s, final, n) for n in counts}} for name, s in signals.items()]
     good = sum(100 * (max(final.values()) - f) <= 0.5 for f in final.values())
-    bound = {n: 1 - math.comb(len(final) - good, n) / math.comb(len(final), n) for n in (n_now, 19)}
+    bound = {n: p_screened(good, n) for n in counts}
     doc = {**machine_info(), "thresholds": LOGIT_THRESHOLDS, "rungs": RUNGS, "signals": rows, "coverage_bound": bound,
            "measured": measured}
-    lines = ["| signal | Spearman with the final F1 | P(best of 11 screens within 0.5) | P(best of 19 screens within 0.5) |",
-             "|---|---|---|---|"]
-    lines += [f"| {r['signal']} | {r['spearman']:.2f} | {r['p_best_of_11']:.2f} | {r['p_best_of_19']:.2f} |" for r in rows]
-    lines += [f"| a perfect ranking (coverage alone) | 1.00 | {bound[n_now]:.2f} | {bound[19]:.2f} |"]
+    lines = ["| signal | Spearman with the final F1 | " + " | ".join(f"P(best of {n} screens within 0.5)" for n in counts)
+             + " |", "|---|---|---|---|"]
+    lines += [f"| {r['signal']} | {r['spearman']:.2f} | " + " | ".join(f"{r[f'p_best_of_{n}']:.2f}" for n in counts)
+              + " |" for r in rows]
+    lines += ["| a perfect ranking (coverage alone) | 1.00 | " + " | ".join(f"{bound[n]:.2f}" for n in counts) + " |"]
     note = (f"\n\nThe {len(final)} grid configurations re-trained to {RUNGS[-1]} steps; dev decoded at logit thresholds "
             f"{list(LOGIT_THRESHOLDS)}; {good} configurations are within 0.5 of the grid's best. P: random distinct "
             "screens, 4,000 draws, the best by the signal trained to the end (its grid F1).")

@@ -44,6 +44,27 @@ def test_masked_cells_are_never_decoded(make_model):
     assert model.decode(logits, torch.ones(1, 4, dtype=torch.bool)) == [[(1, 2, 1, pytest.approx(0.6225, abs=1e-4))]]
 
 
+def test_a_lower_min_logit_also_keeps_cells_under_zero_but_never_masked_ones(make_model):
+    model = make_model("egp")
+    logits = torch.full((1, 2, 4, 4), torch.finfo(torch.float32).min)
+    logits[0, 1, 1, 2] = 0.5
+    logits[0, 0, 2, 2] = -0.1
+    mask = torch.ones(1, 4, dtype=torch.bool)
+    kept = model.decode(logits, mask, min_logit=-6.0)[0]
+    assert sorted(kept) == [(1, 2, 1, pytest.approx(0.6225, abs=1e-4)), (2, 2, 0, pytest.approx(0.4750, abs=1e-4))]
+
+
+def test_predict_examples_at_a_lower_min_logit_keeps_the_default_spans_and_more(make_model):
+    model = make_model("egp")
+    model.forward = fake_logits(model, [(0, 0, 3, 4)], T=8)  # every other cell at -1
+    examples = [Example(words=[], text="I saw New York City hall")]
+    default = model.predict_examples(examples, windows=False)[0]
+    swept = model.predict_examples(examples, windows=False, min_logit=-2.0)[0]
+    assert default == [(6, 14, "city", pytest.approx(0.8808, abs=1e-4))]
+    assert set(default) < set(swept)
+    assert {round(p, 4) for *_, p in swept} == {0.8808, 0.2689}
+
+
 def test_bio_decoding_repairs_a_stray_inside_tag():
     # tags over 6 tokens: [CLS] B-person I-person O I-city [SEP]  (O=0, B-city=1, I-city=2, B-person=3, I-person=4)
     tags = [0, 3, 4, 0, 2, 0]

@@ -141,12 +141,13 @@ class FixedLabelModel(nn.Module):
 
     # ------------------------------------------------------------------ decoding
 
-    def decode(self, logits: torch.Tensor, token_mask: torch.Tensor) -> list[list[TokenSpan]]:
-        """One batch of logits → token spans per example."""
+    def decode(self, logits: torch.Tensor, token_mask: torch.Tensor, min_logit: float = 0.0) -> list[list[TokenSpan]]:
+        """One batch of logits → token spans per example: the pointer heads keep cells above
+        `min_logit` (0, the loss's own boundary; lower to sweep thresholds from one pass)."""
         if self.spec.head == "tokencls":
             return [_bio_spans(p, m) for p, m in zip(logits.float().softmax(-1), token_mask)]
         found: list[list[TokenSpan]] = [[] for _ in range(logits.shape[0])]
-        positive = logits > 0  # masked cells are at the minimum: never > 0
+        positive = logits > min_logit  # masked cells are at the dtype's minimum: never above it
         if self.spec.max_span_tokens > 0:  # only cells within max_span_tokens of the diagonal
             T = logits.shape[-1]
             too_long = torch.ones(T, T, dtype=torch.bool, device=logits.device).triu(self.spec.max_span_tokens)
@@ -157,7 +158,7 @@ class FixedLabelModel(nn.Module):
 
     @torch.inference_mode()
     def predict_examples(
-        self, examples: Sequence[Example], batch_size: int = 16, windows: bool | None = None
+        self, examples: Sequence[Example], batch_size: int = 16, windows: bool | None = None, min_logit: float = 0.0
     ) -> list[list[tuple[int, int, str, float]]]:
         """Character spans (start, end_exclusive, label, score) for each example's text, in input order.
 
@@ -166,9 +167,10 @@ class FixedLabelModel(nn.Module):
         `max_len`, `model.windows.overlap` units apart; each window owns the spans starting in
         its part and all owned spans are kept, as the pointer decoding keeps every cell above 0.
         `windows=False` (or `model.windows.enabled: false`) cuts the text at `max_len` instead.
+        `min_logit` below 0 also keeps spans scored under 0.5, for a threshold sweep (`decode`).
         """
         if not (self.spec.windows.enabled if windows is None else windows):
-            return self._predict_fitting(examples, batch_size)
+            return self._predict_fitting(examples, batch_size, min_logit)
         units = [ex if ex.word_offsets is not None else _with_words(ex) for ex in examples]
         budget = self.spec.max_len - self.tokenizer.num_special_tokens_to_add()
         plans = [plan_windows(c, budget, self.spec.windows.overlap) for c in subtoken_counts(self.tokenizer, units)]
@@ -177,7 +179,7 @@ class FixedLabelModel(nn.Module):
                     if len(plan) > 1 else [] for ex, plan in zip(units, plans)]
         pieces = [ex if not spans else Example(words=[], text=ex.text[w.start : w.end])
                   for ex, spans in zip(units, spans_of) for w in (spans or [None])]
-        found = self._predict_fitting(pieces, batch_size)
+        found = self._predict_fitting(pieces, batch_size, min_logit)
         results, first = [], 0
         for ex, spans in zip(units, spans_of):
             mine = found[first : first + max(len(spans), 1)]
@@ -190,7 +192,9 @@ class FixedLabelModel(nn.Module):
             results.append([(a, b + 1, label, p) for a, b, label, p in merged])
         return results
 
-    def _predict_fitting(self, examples: Sequence[Example], batch_size: int) -> list[list[tuple[int, int, str, float]]]:
+    def _predict_fitting(
+        self, examples: Sequence[Example], batch_size: int, min_logit: float = 0.0
+    ) -> list[list[tuple[int, int, str, float]]]:
         """predict_examples for texts that fit one pass (longer ones are cut at `max_len` sub-tokens).
 
         Batches go through the model one at a time and are decoded at once: no (n, K, T, T)
@@ -206,7 +210,8 @@ class FixedLabelModel(nn.Module):
             enc = collator.tokenize([examples[i].text or "" for i in idx])
             offsets = enc.pop("offset_mapping").tolist()
             out = self(**{name: t.to(self.device) for name, t in enc.items()})
-            for i, off, spans in zip(idx, offsets, self.decode(out["logits"], enc["token_mask"].to(self.device))):
+            decoded = self.decode(out["logits"], enc["token_mask"].to(self.device), min_logit)
+            for i, off, spans in zip(idx, offsets, decoded):
                 results[i] = sorted((off[a][0], off[b][1], self.labels[c], p) for a, b, c, p in spans)
         self.train(was_training)
         return results

@@ -26,11 +26,23 @@ def setup_logging(rank: int = 0) -> None:
     logging.getLogger("spanlab").setLevel(logging.INFO if rank == 0 else logging.WARNING)
 
 
+def leave_process_group() -> None:
+    """Under torchrun the Trainer opens a process group and nothing closes it: a rank that exits
+    while rank 0 still evaluates can then abort in gloo's teardown ("terminate called without an
+    active exception", exit code -6). Every rank meets here once training is done and closes it."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def train_and_report(cfg: RunConfig, resume: bool = False, console: Console | None = None) -> Path:
     """Train; on rank 0 print the run summary and, with an eval suite configured, the final model's table."""
     from spanlab.training.recipe import train  # torch + transformers: imported here so that --help stays fast
 
     final = train(cfg, resume=resume)
+    leave_process_group()
     if int(os.environ.get("RANK", "0")) != 0:
         return final
     console = console or Console()
